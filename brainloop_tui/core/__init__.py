@@ -1,0 +1,1 @@
+"""The async domain of Brainloop. Both faces (tui, headless) sit on it; it never imports either."""
