@@ -7,6 +7,7 @@ from; pydantic validates the merged result once.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,12 +104,18 @@ def read_toml_layer(path: Path) -> Layer:
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+        raise ConfigError(f"{path}:{_error_line(str(exc), text)}: invalid TOML: {exc}") from exc
     unknown = sorted(set(values) - set(Settings.model_fields))
     if unknown:
         valid = ", ".join(Settings.model_fields)
         raise ConfigError(f"{path}: unknown setting {', '.join(map(repr, unknown))}; valid settings are: {valid}")
     return Layer(str(path), values)
+
+
+def _error_line(message: str, text: str) -> int:
+    """tomllib (3.11) puts the position only in its message: "(at line N, column M)" or "(at end of document)"."""
+    found = re.search(r"at line (\d+)", message)
+    return int(found.group(1)) if found else max(1, len(text.splitlines()))
 
 
 def env_layer() -> Layer:

@@ -1,0 +1,24 @@
+# The two commands of the README's quick start. Both bootstrap .venv when it is missing or stale.
+VENV ?= .venv
+PYTHON ?= python3
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test
+
+run: $(VENV)/.installed-run
+	$(VENV)/bin/brainloop $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e '.[test]'
+	touch $@

@@ -1,0 +1,34 @@
+"""Fixtures every test shares: an isolated environment, a workspace folder and an open store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from brainloop_tui.core.db import Store
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's config, keys or caches."""
+    for name in list(os.environ):
+        if name.startswith("BRAINLOOP_") or name == "CEREBRAS_API_KEY":
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+async def store(workspace: Path):
+    opened = await Store.open(workspace)
+    yield opened
+    await opened.close()
