@@ -43,18 +43,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate code with a fast LLM under human review: propose, audit, refine, commit.",
     )
     parser.add_argument("--version", action="version", version=f"brainloop {__version__}")
-    parser.add_argument("--headless", action="store_true", help="serve MCP on stdio instead of opening the workbench")
+    parser.add_argument("--headless", action="store_true", help="serve MCP (stdio by default) instead of the workbench")
+    parser.add_argument("--transport", choices=("stdio", "http"), default="stdio",
+                        help="with --headless: stdio, or streamable HTTP on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=None, help="with --transport http (0: any free port)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common], help=help_text, description=help_text)
 
     command("init", "create .brainloop/ and its four databases in the workspace")
+    demo = command("demo", "make a small sample workspace and open the workbench on it")
+    demo.add_argument("folder", nargs="?", type=Path, default=None,
+                      help="where to make it (default: Brainloop's data folder)")
     command("config", "print every effective setting and where it comes from (secrets masked)")
     command("doctor", "check the databases, the configuration and the LLM provider")
     stop = command("stop", "ask running Brainloop workers on the workspace to shut down cleanly")
     stop.add_argument("--worker", metavar="ID", default=None, help="only this worker (default: all)")
     stop.add_argument("--reason", default="brainloop stop")
+
+    source = command("source", "register what the worker should know (files, folders, databases, schemas, contracts)")
+    source_commands = source.add_subparsers(dest="source_command", metavar="ACTION", required=True)
+    source_add = source_commands.add_parser("add", parents=[common], help="register a path of the workspace")
+    source_add.add_argument("path")
+    source_add.add_argument("--kind", choices=("file", "folder", "sqlite", "schema", "contract"), default=None,
+                            help="default: guessed from the path")
+    source_add.add_argument("--note", default=None)
+    source_commands.add_parser("list", parents=[common], help="registered sources with their health")
+    source_remove = source_commands.add_parser("remove", parents=[common], help="unregister a path (the file stays)")
+    source_remove.add_argument("path")
 
     secret = command("secret", "manage secrets kept in .brainloop/metadata.db (mode 0600)")
     secret_commands = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
@@ -138,6 +155,29 @@ async def cmd_secret(args: argparse.Namespace, workspace: Path, loaded: LoadedSe
     return 0
 
 
+async def cmd_source(args: argparse.Namespace, workspace: Path, loaded: LoadedSettings) -> int:
+    from brainloop_tui.core import sources
+    from brainloop_tui.core.db import Store
+
+    writes = args.source_command in ("add", "remove")
+    async with await Store.open(workspace, input_writable=writes,
+                                busy_timeout_ms=loaded.settings.busy_timeout_ms) as store:
+        if args.source_command == "add":
+            added = await sources.add_source(store, args.path, args.kind, args.note)
+            print(f"registered {added.path} ({added.kind})")
+        elif args.source_command == "remove":
+            removed = await sources.remove_source(store, args.path)
+            print(f"unregistered {removed.path} ({removed.kind}); the file itself is untouched")
+        else:
+            listed = await sources.list_sources(store)
+            for item in listed:
+                detail = f": {item.detail}" if item.detail else ""
+                print(f"{item.path}  {item.kind}  {item.health}{detail}" + (f"  # {item.note}" if item.note else ""))
+            if not listed:
+                print("no sources registered; `brainloop source add PATH` registers one")
+    return 0
+
+
 def _read_secret_value(name: str) -> str:
     if sys.stdin.isatty():
         return getpass.getpass(f"value for {name} (not echoed): ")
@@ -150,26 +190,53 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path, LoadedSettings], Corouti
     "doctor": cmd_doctor,
     "stop": cmd_stop,
     "secret": cmd_secret,
+    "source": cmd_source,
 }
+
+
+def run_demo(args: argparse.Namespace, cli_values: dict[str, Any]) -> int:
+    import platformdirs
+
+    from brainloop_tui.core.demo import make_demo_workspace
+
+    folder = make_demo_workspace(args.folder or platformdirs.user_data_path("brainloop") / "demo")
+    print(f"demo workspace: {folder}", file=sys.stderr)
+    return open_workbench(folder, load_settings(folder, cli_values))
+
+
+def open_workbench(workspace: Path, loaded: LoadedSettings) -> int:
+    """The TUI owns the terminal, so its logs go to `.brainloop/brainloop.log`."""
+    from brainloop_tui.core.db.store import prepare_workspace, state_dir
+    from brainloop_tui.core.logs import setup_logging
+    from brainloop_tui.tui.app import run_app
+
+    prepare_workspace(workspace, busy_timeout_ms=loaded.settings.busy_timeout_ms)
+    setup_logging(loaded.settings.log_level, state_dir(workspace) / "brainloop.log")
+    return run_app(workspace, loaded)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     workspace = resolve_workspace(args)
+    if args.port is not None and not (args.headless and args.transport == "http"):
+        parser.error("--port goes with --headless --transport http")
+    cli_values = {flag: getattr(args, flag) for flag in SETTING_FLAGS if hasattr(args, flag)}
     try:
-        loaded = load_settings(workspace, {flag: getattr(args, flag) for flag in SETTING_FLAGS if hasattr(args, flag)})
+        loaded = load_settings(workspace, cli_values)
         from brainloop_tui.core.logs import hide_secret, setup_logging
 
-        setup_logging(loaded.settings.log_level if hasattr(args, "log_level") or args.command is None else "WARNING")
+        setup_logging(loaded.settings.log_level if hasattr(args, "log_level") or args.headless else "WARNING")
         if loaded.settings.api_key is not None:
             hide_secret(loaded.settings.api_key.get_secret_value())
         if args.headless:
-            parser.exit(2, "brainloop: the MCP server (--headless) is not part of this build yet\n")
+            from brainloop_tui.headless.server import serve
+
+            return serve(workspace, loaded, transport=args.transport, port=args.port)
+        if args.command == "demo":
+            return run_demo(args, cli_values)
         if args.command is None:
-            parser.print_help()
-            print("\nThe interactive workbench is not part of this build yet; the commands above work.")
-            return 0
+            return open_workbench(workspace, loaded)
         return asyncio.run(COMMANDS[args.command](args, workspace, loaded))
     except BrainloopError as exc:
         print(f"brainloop: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     prompt     TEXT NOT NULL CHECK (length(trim(prompt)) > 0),
     origin     TEXT NOT NULL CHECK (origin IN ('tui', 'mcp', 'cli')),
     status     TEXT NOT NULL CHECK (status IN ('active', 'committed', 'failed', 'cancelled')),
+    context    TEXT NOT NULL DEFAULT '[]',            -- JSON list of workspace paths given as context
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS blocks (
     target_db         TEXT,                           -- for kind 'sql': database inside the workspace
     status            TEXT    NOT NULL CHECK (status IN
                           ('pending', 'generating', 'proposed', 'refined', 'committed', 'failed', 'cancelled')),
-    current_iteration INTEGER NOT NULL DEFAULT 0 CHECK (current_iteration >= 0),
+    current_iteration INTEGER NOT NULL DEFAULT 0 CHECK (current_iteration >= 0),  -- latest done iteration
+    disk_sha256       TEXT,                           -- the file on disk when last proposed or audited
     created_at        REAL    NOT NULL,
     updated_at        REAL    NOT NULL,
     UNIQUE (session_id, path)

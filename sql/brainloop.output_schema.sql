@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS results (
     sha256_before   TEXT,
     sha256_after    TEXT,
     previous_content BLOB,                            -- NULL when the file did not exist
+    backup_path     TEXT,                             -- for SQL: copy of the database taken before
     diff            TEXT    NOT NULL DEFAULT '',
     created_at      REAL    NOT NULL
 );

@@ -43,7 +43,7 @@ async def test_heartbeat_rows_follow_the_worker(workspace: Path) -> None:
 async def test_heartbeat_counts_sessions_and_cache_hit_rate(workspace: Path) -> None:
     store = await Store.open(workspace)
     await store.lifecycle.executemany(
-        "INSERT INTO sessions VALUES (?, 't', 'p', 'tui', ?, 0, 0)",
+        "INSERT INTO sessions (id, title, prompt, origin, status, created_at, updated_at) VALUES (?, 't', 'p', 'tui', ?, 0, 0)",
         [("a", "active"), ("b", "committed"), ("c", "committed")],
     )
     await store.output.executemany(

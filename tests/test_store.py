@@ -67,8 +67,8 @@ async def test_input_db_is_writable_when_asked(workspace: Path) -> None:
 @pytest.mark.parametrize(
     ("db", "sql"),
     [
-        ("lifecycle", "INSERT INTO sessions VALUES ('s', 't', 'p', 'tui', 'bogus', 0, 0)"),
-        ("lifecycle", "INSERT INTO sessions VALUES ('s', 't', '  ', 'tui', 'active', 0, 0)"),
+        ("lifecycle", "INSERT INTO sessions (id, title, prompt, origin, status, created_at, updated_at) VALUES ('s', 't', 'p', 'tui', 'bogus', 0, 0)"),
+        ("lifecycle", "INSERT INTO sessions (id, title, prompt, origin, status, created_at, updated_at) VALUES ('s', 't', '  ', 'tui', 'active', 0, 0)"),
         ("lifecycle", "INSERT INTO blocks (id, session_id, path, kind, status, created_at, updated_at)"
                       " VALUES ('b', 'no-such-session', 'x.py', 'file', 'pending', 0, 0)"),
         ("output", "INSERT INTO heartbeat (worker_id, pid, face, status, started_at, updated_at)"
@@ -87,8 +87,8 @@ async def test_constraints_reject_bad_rows(store: Store, workspace: Path, db: st
 async def test_transaction_rolls_back_every_statement(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         async with store.lifecycle.transaction() as conn:
-            await conn.execute("INSERT INTO sessions VALUES ('s1', 't', 'p', 'tui', 'active', 0, 0)")
-            await conn.execute("INSERT INTO sessions VALUES ('s2', 't', 'p', 'tui', 'nonsense', 0, 0)")
+            await conn.execute("INSERT INTO sessions (id, title, prompt, origin, status, created_at, updated_at) VALUES ('s1', 't', 'p', 'tui', 'active', 0, 0)")
+            await conn.execute("INSERT INTO sessions (id, title, prompt, origin, status, created_at, updated_at) VALUES ('s2', 't', 'p', 'tui', 'nonsense', 0, 0)")
     assert (await store.lifecycle.fetchone("SELECT count(*) FROM sessions"))[0] == 0
 
 

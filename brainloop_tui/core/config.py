@@ -43,12 +43,16 @@ class Settings(BaseSettings):
     temperature_refine: float = Field(0.3, ge=0, le=2)
     temperature_finalize: float = Field(0.1, ge=0, le=2)
     max_completion_tokens: int = Field(4096, gt=0, description="charged up front by Cerebras: keep it modest")
+    auto_refine: int = Field(1, ge=0, le=5, description="rounds that feed error diagnostics back automatically")
+    parallel_blocks: int = Field(4, ge=1, le=16, description="blocks of a session generated at the same time")
+    prompt_budget_tokens: int = Field(6000, ge=500, description="what a prompt may spend on grounding")
     request_timeout: float = Field(60.0, gt=0, description="seconds without a byte before a call fails")
     heartbeat_interval: float = Field(15.0, gt=0, description="seconds between heartbeat rows")
     poison_pill_interval: float = Field(1.0, gt=0, description="seconds between poison-pill checks")
     shutdown_deadline: float = Field(45.0, gt=0, le=55, description="seconds ongoing work gets at shutdown")
     busy_timeout_ms: int = Field(5000, ge=0, description="SQLite busy_timeout")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    keymap: dict[str, str] = Field(default_factory=dict, description="workbench key overrides: binding id = keys")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, **_other_sources):  # type: ignore[override]

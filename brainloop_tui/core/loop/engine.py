@@ -1,0 +1,503 @@
+"""The loop (SPEC §5): propose → audit → refine → commit, over sessions of blocks with numbered iterations.
+
+All state lives in lifecycle.db (results in output.db), so a session proposed by one process (the MCP
+face) can be audited, refined and committed by another (the TUI). Every change and every streamed
+delta is emitted on the event bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from brainloop_tui.core import idempotence
+from brainloop_tui.core.config import Settings
+from brainloop_tui.core.db import Store, from_row, now
+from brainloop_tui.core.errors import BrainloopError
+from brainloop_tui.core.events import EventBus, LoopEvent
+from brainloop_tui.core.llm import ChatRequest, LLMError, Provider, clean_code, complete, record_usage
+from brainloop_tui.core.loop import files
+from brainloop_tui.core.loop.models import (
+    Audit, Block, BlockKind, BlockState, CommitOutcome, Iteration, Origin, Phase, Session, SessionState,
+    SessionSummary, UndoOutcome,
+)
+from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
+from brainloop_tui.core.loop.validators import errors_of, language_of, validate
+from brainloop_tui.core.patterns import load_patterns, render_patterns
+from brainloop_tui.core.readers import ReaderError, read_digest
+from brainloop_tui.core.sources import prompt_context as registered_context
+from brainloop_tui.core.telemetry import record_event, record_metric
+from brainloop_tui.core.workspace import PathError, relative_name, resolve_in_workspace
+
+log = logging.getLogger(__name__)
+
+ProviderFactory = Callable[[], Awaitable[Provider]]
+_MENTIONED_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.[A-Za-z0-9]{1,8})(?![\w/])")
+MAX_CONTEXT_FILES = 8
+
+
+class LoopError(BrainloopError):
+    """A loop request that cannot be carried out as asked; nothing was changed."""
+
+
+class StaleFileError(LoopError):
+    """The file on disk changed after the block was audited."""
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(5)}"
+
+
+def _title(prompt: str) -> str:
+    line = prompt.strip().splitlines()[0]
+    return line if len(line) <= 72 else line[:71] + "…"
+
+
+class Loop:
+    """The loop engine of one workspace. Both faces call these methods; none of them blocks the event loop."""
+
+    def __init__(self, store: Store, settings: Settings, provider: ProviderFactory, *, origin: Origin,
+                 events: EventBus | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.events = events or EventBus()
+        self.origin = origin
+        self._provider_factory = provider
+        self._provider: Provider | None = None
+        self._parallel = asyncio.Semaphore(settings.parallel_blocks)
+
+    @property
+    def workspace(self) -> Path:
+        return self.store.workspace
+
+    async def provider(self) -> Provider:
+        if self._provider is None:
+            self._provider = await self._provider_factory()
+        return self._provider
+
+    # -- reading state ---------------------------------------------------------------------------
+
+    async def session(self, session_id: str) -> Session:
+        row = await self.store.lifecycle.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        if row is None:
+            raise LoopError(f"no session {session_id!r}; `loop` with step \"list\" shows the sessions")
+        return from_row(Session, row)
+
+    async def block(self, session_id: str, block_id: str | None) -> Block:
+        """The block named, or the session's only block when none is named."""
+        await self.session(session_id)
+        rows = await self.store.lifecycle.fetchall(
+            "SELECT * FROM blocks WHERE session_id = ? ORDER BY created_at, path", (session_id,))
+        blocks = [from_row(Block, row) for row in rows]
+        if block_id is None:
+            if len(blocks) == 1:
+                return blocks[0]
+            raise LoopError(f"session {session_id} has {len(blocks)} blocks; name one with block_id: "
+                            + ", ".join(f"{b.id} ({b.path})" for b in blocks))
+        found = next((b for b in blocks if b.id == block_id), None)
+        if found is None:
+            raise LoopError(f"session {session_id} has no block {block_id!r}")
+        return found
+
+    async def iterations(self, block_id: str) -> list[Iteration]:
+        rows = await self.store.lifecycle.fetchall(
+            "SELECT * FROM iterations WHERE block_id = ? ORDER BY number", (block_id,))
+        return [from_row(Iteration, row) for row in rows]
+
+    async def state(self, session_id: str, errors: dict[str, str] | None = None) -> SessionState:
+        session = await self.session(session_id)
+        rows = await self.store.lifecycle.fetchall(
+            "SELECT * FROM blocks WHERE session_id = ? ORDER BY created_at, path", (session_id,))
+        blocks = []
+        for row in rows:
+            block = from_row(Block, row)
+            blocks.append(BlockState(block=block, iterations=await self.iterations(block.id),
+                                     error=(errors or {}).get(block.id)))
+        return SessionState(session=session, blocks=blocks)
+
+    async def list_sessions(self, limit: int = 50, status: str | None = None) -> list[SessionSummary]:
+        rows = await self.store.lifecycle.fetchall(
+            "SELECT s.id, s.title, s.status, s.origin, s.created_at, s.updated_at,"
+            " (SELECT count(*) FROM blocks b WHERE b.session_id = s.id) AS blocks,"
+            " (SELECT count(*) FROM iterations i JOIN blocks b ON b.id = i.block_id WHERE b.session_id = s.id)"
+            " AS iterations FROM sessions s WHERE (? IS NULL OR s.status = ?) ORDER BY s.updated_at DESC LIMIT ?",
+            (status, status, limit),
+        )
+        return [SessionSummary.model_validate(dict(row)) for row in rows]
+
+    # -- propose -----------------------------------------------------------------------------------
+
+    async def propose(self, prompt: str, paths: Sequence[str], *, language: str | None = None,
+                      context: Sequence[str] = (), kind: BlockKind = "file",
+                      target_db: str | None = None) -> SessionState:
+        """Create a session with one block per path and generate iteration 1 of each (in parallel).
+
+        A `sql` block's path names the script; its `target_db` (a database inside the workspace, which
+        may not exist yet) is what the script is validated against and applied to."""
+        if not prompt or not prompt.strip():
+            raise LoopError("the prompt is empty: say what to write")
+        if not paths:
+            raise LoopError("name at least one target path")
+        targets = []
+        for path in paths:
+            resolved = resolve_in_workspace(self.workspace, path, for_write=True)
+            targets.append(relative_name(self.workspace, resolved))
+        if len(set(targets)) != len(targets):
+            raise LoopError("the same target path is named twice")
+        for extra in context:
+            resolve_in_workspace(self.workspace, extra)
+        if target_db is not None:
+            target_db = relative_name(self.workspace, resolve_in_workspace(self.workspace, target_db, for_write=True))
+        session_id, created = _new_id("s-"), now()
+        blocks = [
+            Block(id=_new_id("b-"), session_id=session_id, path=target, language=language_of(target, language),
+                  kind=kind, target_db=target_db if kind == "sql" else None, status="pending", current_iteration=0,
+                  disk_sha256=self._disk_sha(target) if kind == "file" else None,
+                  created_at=created, updated_at=created)
+            for target in targets
+        ]
+        async with self.store.lifecycle.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sessions (id, title, prompt, origin, status, context, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+                (session_id, _title(prompt), prompt, self.origin, json.dumps(list(context)), created, created))
+            await conn.executemany(
+                "INSERT INTO blocks (id, session_id, path, language, kind, target_db, status, current_iteration,"
+                " disk_sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+                [(b.id, session_id, b.path, b.language, b.kind, b.target_db, b.disk_sha256, created, created)
+                 for b in blocks])
+        await record_event(self.store, "session_created", {"session": session_id, "origin": self.origin,
+                                                            "blocks": len(blocks)})
+        await self._record_session_counts()
+        self._emit("session", session_id, status="active")
+        errors: dict[str, str] = {}
+
+        async def generate(block: Block) -> None:
+            async with self._parallel:
+                try:
+                    await self._generate_with_auto_refine(block, "propose", None)
+                except LLMError as exc:
+                    errors[block.id] = str(exc)
+
+        await asyncio.gather(*(generate(block) for block in blocks))
+        return await self.state(session_id, errors)
+
+    # -- audit -------------------------------------------------------------------------------------
+
+    async def audit(self, session_id: str, block_id: str | None = None) -> Audit:
+        """The current code, its history, diffs against the previous iteration and the disk, and its
+        diagnostics. Auditing also records the file on disk as the one the commit may replace."""
+        block = await self.block(session_id, block_id)
+        iterations = await self.iterations(block.id)
+        done = [i for i in iterations if i.status == "done"]
+        current = next((i for i in done if i.number == block.current_iteration), None)
+        previous = next((i for i in reversed(done) if current and i.number < current.number), None)
+        code = current.code if current else None
+        disk = await self._disk_text(block)
+        if block.kind == "file":
+            block = await self._set_block(block, disk_sha256=self._disk_sha(block.path))
+        diff_previous = files.unified_diff(previous.code or "", code or "", block.path,
+                                           before_label=f"iteration {previous.number}",
+                                           after_label=f"iteration {current.number}") if previous and current else ""
+        diff_disk = files.unified_diff(disk or "", code or "", block.path,
+                                       after_label=f"iteration {current.number}") if current else ""
+        return Audit(session_id=session_id, block=block, code=code, iterations=iterations,
+                     diagnostics=current.diagnostics if current else [], diff_previous=diff_previous,
+                     diff_disk=diff_disk, disk_exists=disk is not None)
+
+    # -- refine ------------------------------------------------------------------------------------
+
+    async def refine(self, session_id: str, block_id: str | None, feedback: str) -> BlockState:
+        """A new iteration from the current one and the feedback."""
+        if not feedback or not feedback.strip():
+            raise LoopError("the feedback is empty: say what to change")
+        block = await self.block(session_id, block_id)
+        self._check_open(block, "refine")
+        if block.current_iteration == 0:
+            raise LoopError(f"block {block.id} has no iteration to refine yet")
+        await self._generate_with_auto_refine(block, "refine", feedback)
+        return BlockState(block=await self.block(session_id, block.id), iterations=await self.iterations(block.id))
+
+    # -- commit ------------------------------------------------------------------------------------
+
+    async def commit(self, session_id: str, block_id: str | None = None, *, finalize: bool = False,
+                     force: bool = False) -> list[CommitOutcome]:
+        """Write the current iteration of one block (or of every block) to disk, atomically."""
+        session = await self.session(session_id)
+        if block_id is None:
+            rows = await self.store.lifecycle.fetchall(
+                "SELECT * FROM blocks WHERE session_id = ? ORDER BY created_at, path", (session_id,))
+            blocks = [from_row(Block, row) for row in rows]
+        else:
+            blocks = [await self.block(session_id, block_id)]
+        outcomes = [await self._commit_block(block, finalize=finalize, force=force) for block in blocks]
+        await self._settle_session(session)
+        return outcomes
+
+    async def _commit_block(self, block: Block, *, finalize: bool, force: bool) -> CommitOutcome:
+        if block.current_iteration == 0:
+            raise LoopError(f"block {block.id} ({block.path}) has no finished iteration to commit")
+        if finalize and block.status != "committed":
+            await self._generate(block, "finalize", FINAL_REVIEW)
+            block = await self.block(block.session_id, block.id)
+        current = next(i for i in await self.iterations(block.id) if i.number == block.current_iteration)
+        code = current.code or ""
+        if block.kind == "file" and not code.endswith("\n"):
+            code += "\n"
+        key = idempotence.input_key("commit", {"block": block.id, "iteration": current.number,
+                                               "sha256": current.sha256, "path": block.path})
+        if await idempotence.is_done(self.store, key):
+            return CommitOutcome(block_id=block.id, path=block.path, iteration=current.number,
+                                 status="already_committed",
+                                 message=f"{block.path}: iteration {current.number} is already committed; nothing changed")
+        if errors_of(current.diagnostics) and not force:
+            raise LoopError(f"iteration {current.number} of {block.path} has errors "
+                            f"({errors_of(current.diagnostics)[0].describe()}); refine it, or commit with force")
+        if block.kind == "sql":
+            outcome = await self._apply_sql(block, current.number, code)
+        else:
+            outcome = await self._write_file(block, current.number, code, force=force)
+        await idempotence.mark(self.store, key, "commit", result_ref=f"results:{outcome.result_id}")
+        await self._set_block(block, status="committed",
+                              disk_sha256=files.sha256_of(code.encode()) if block.kind == "file" else None)
+        self._emit("block", block.session_id, block.id, status="committed")
+        return outcome
+
+    async def _write_file(self, block: Block, number: int, code: str, *, force: bool) -> CommitOutcome:
+        target = resolve_in_workspace(self.workspace, block.path, for_write=True)
+        before = await asyncio.to_thread(files.read_bytes, target)
+        before_sha = files.sha256_of(before) if before is not None else None
+        if before_sha != block.disk_sha256 and not force:
+            raise StaleFileError(f"{block.path} changed on disk since it was audited; audit it again to see "
+                                 "the new diff, or commit with force to replace it")
+        data = code.encode("utf-8")
+        diff = files.unified_diff(before.decode("utf-8", "replace") if before else "", code, block.path,
+                                  after_label=f"iteration {number}")
+        await asyncio.to_thread(files.atomic_write, target, data)
+        result_id = await self.store.output.execute(
+            "INSERT INTO results (session_id, block_id, iteration, kind, path, status, sha256_before, sha256_after,"
+            " previous_content, diff, created_at) VALUES (?, ?, ?, 'file', ?, 'committed', ?, ?, ?, ?, ?)",
+            (block.session_id, block.id, number, block.path, before_sha, files.sha256_of(data), before, diff, now()))
+        verb = "replaced" if before is not None else "created"
+        return CommitOutcome(block_id=block.id, path=block.path, iteration=number, status="committed", diff=diff,
+                             result_id=result_id, message=f"{block.path}: {verb} with iteration {number}")
+
+    async def _apply_sql(self, block: Block, number: int, script: str) -> CommitOutcome:
+        if block.target_db is None:
+            raise LoopError(f"block {block.id} is a SQL script with no target_db to apply it to")
+        database = resolve_in_workspace(self.workspace, block.target_db, for_write=True)
+        backup = None
+        if database.exists():
+            backup = await asyncio.to_thread(files.backup_database, database,
+                                             self.workspace / ".brainloop" / "backups")
+        count = await asyncio.to_thread(files.apply_sql, database, script,
+                                        busy_timeout_ms=self.settings.busy_timeout_ms)
+        result_id = await self.store.output.execute(
+            "INSERT INTO results (session_id, block_id, iteration, kind, path, status, backup_path, diff, created_at)"
+            " VALUES (?, ?, ?, 'sql', ?, 'committed', ?, ?, ?)",
+            (block.session_id, block.id, number, block.path, str(backup) if backup else None, script, now()))
+        return CommitOutcome(block_id=block.id, path=block.path, iteration=number, status="applied", diff=script,
+                             result_id=result_id, backup=str(backup) if backup else None,
+                             message=f"{block.path}: {count} statement(s) applied in one transaction")
+
+    async def undo(self, session_id: str, block_id: str | None = None, *, force: bool = False) -> UndoOutcome:
+        """Put back what the block's last commit replaced."""
+        block = await self.block(session_id, block_id)
+        row = await self.store.output.fetchone(
+            "SELECT * FROM results WHERE block_id = ? AND status = 'committed' ORDER BY id DESC LIMIT 1", (block.id,))
+        if row is None:
+            raise LoopError(f"{block.path}: nothing committed to undo")
+        if row["kind"] == "sql":
+            if not row["backup_path"]:
+                raise LoopError(f"{block.path}: the database did not exist before; delete it to undo")
+            target = resolve_in_workspace(self.workspace, block.target_db or "", for_write=True)
+            await asyncio.to_thread(files.restore_database, Path(row["backup_path"]), target)
+        else:
+            target = resolve_in_workspace(self.workspace, block.path, for_write=True)
+            current = await asyncio.to_thread(files.read_bytes, target)
+            if (files.sha256_of(current) if current is not None else None) != row["sha256_after"] and not force:
+                raise StaleFileError(f"{block.path} changed on disk after the commit; undo with force to replace it")
+            previous = row["previous_content"]
+            if previous is None:
+                await asyncio.to_thread(files.remove_file, target)
+            else:
+                await asyncio.to_thread(files.atomic_write, target, bytes(previous))
+        await self.store.output.execute("UPDATE results SET status = 'undone' WHERE id = ?", (row["id"],))
+        await self.store.lifecycle.execute("DELETE FROM processed_log WHERE result_ref = ?", (f"results:{row['id']}",))
+        await self._set_block(block, status="refined" if block.current_iteration > 1 else "proposed",
+                              disk_sha256=row["sha256_before"] if row["kind"] == "file" else None)
+        await self.store.lifecycle.execute("UPDATE sessions SET status = 'active', updated_at = ? WHERE id = ?",
+                                           (now(), session_id))
+        self._emit("block", session_id, block.id, status="undone")
+        return UndoOutcome(block_id=block.id, path=block.path,
+                           message=f"{block.path}: restored to what it was before iteration {row['iteration']}")
+
+    # -- generation --------------------------------------------------------------------------------
+
+    async def _generate_with_auto_refine(self, block: Block, phase: Phase, feedback: str | None) -> Iteration:
+        iteration = await self._generate(block, phase, feedback)
+        for _ in range(self.settings.auto_refine):
+            problems = errors_of(iteration.diagnostics)
+            if not problems:
+                break
+            automatic = "Fix these problems found by checking your answer:\n" + "\n".join(
+                f"- {p.describe()}" for p in problems)
+            iteration = await self._generate(await self.block(block.session_id, block.id), "refine", automatic,
+                                             origin="auto")
+        return iteration
+
+    async def _generate(self, block: Block, phase: Phase, feedback: str | None, *,
+                        origin: str = "user") -> Iteration:
+        """One iteration: recorded as streaming, then done, failed or cancelled — never left half-way."""
+        session = await self.session(block.session_id)
+        temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
+                       "finalize": self.settings.temperature_finalize}[phase]
+        context = await self._prompt_context(block, session)
+        previous = None
+        if phase != "propose":
+            previous = next(i for i in await self.iterations(block.id) if i.number == block.current_iteration)
+        messages = (propose_messages(session.prompt, context, self.settings.prompt_budget_tokens) if previous is None
+                    else refine_messages(session.prompt, context, previous.code or "", feedback or "",
+                                         self.settings.prompt_budget_tokens))
+        request = ChatRequest(messages=messages, temperature=temperature,
+                              max_completion_tokens=self.settings.max_completion_tokens)
+        status_before = block.status
+        iteration_id, number = await self._start_iteration(block, phase, temperature, request, feedback, origin)
+        self._emit("iteration", block.session_id, block.id, number, status="streaming")
+        try:
+            provider = await self.provider()
+            received = 0
+
+            def on_delta(delta) -> None:
+                nonlocal received
+                received += 1
+                self.events.emit(LoopEvent(kind="delta", session_id=block.session_id, block_id=block.id,
+                                           iteration=number, text=delta.content, reasoning=delta.reasoning,
+                                           completion_tokens=received))
+
+            completion = await complete(provider, request, on_delta)
+        except (LLMError, asyncio.CancelledError) as exc:
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            await asyncio.shield(self._end_failed(block, iteration_id, status_before,
+                                                  "cancelled" if cancelled else "failed",
+                                                  "cancelled" if cancelled else str(exc)))
+            self._emit("iteration", block.session_id, block.id, number, status="cancelled" if cancelled else "failed")
+            raise
+        usage_id = await record_usage(self.store, completion, provider=provider.name, phase=phase,
+                                      session_id=block.session_id, block_id=block.id)
+        code = clean_code(completion.text, block.language)
+        diagnostics = await asyncio.to_thread(
+            validate, code, path=block.path, language=block.language,
+            patterns=await load_patterns(self.store), sql_schema=context.target_schema)
+        status = "proposed" if phase == "propose" else "refined"
+        async with self.store.lifecycle.transaction() as conn:
+            await conn.execute(
+                "UPDATE iterations SET status = 'done', raw_answer = ?, code = ?, sha256 = ?, model = ?,"
+                " diagnostics = ?, usage_id = ?, finished_at = ? WHERE id = ?",
+                (completion.text, code, files.sha256_of(code.encode()), completion.model,
+                 json.dumps([d.model_dump() for d in diagnostics]), usage_id, now(), iteration_id))
+            await conn.execute("UPDATE blocks SET status = ?, current_iteration = ?, updated_at = ? WHERE id = ?",
+                               (status, number, now(), block.id))
+            await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), block.session_id))
+        self._emit("iteration", block.session_id, block.id, number, status="done")
+        return next(i for i in await self.iterations(block.id) if i.id == iteration_id)
+
+    async def _start_iteration(self, block: Block, phase: Phase, temperature: float, request: ChatRequest,
+                               feedback: str | None, origin: str) -> tuple[int, int]:
+        prompt_text = "\n\n".join(f"[{m.role}]\n{m.content}" for m in request.messages)
+        async with self.store.lifecycle.transaction() as conn:
+            # The number is taken inside the write transaction: two processes never get the same one.
+            cursor = await conn.execute("SELECT coalesce(max(number), 0) + 1 FROM iterations WHERE block_id = ?",
+                                        (block.id,))
+            number = (await cursor.fetchone())[0]
+            cursor = await conn.execute(
+                "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, created_at)"
+                " VALUES (?, ?, ?, 'streaming', ?, ?, ?)", (block.id, number, phase, temperature, prompt_text, now()))
+            iteration_id = cursor.lastrowid
+            if feedback is not None and phase == "refine":
+                await conn.execute(
+                    "INSERT INTO block_refinements (block_id, iteration_id, feedback, origin, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", (block.id, iteration_id, feedback, origin, now()))
+            await conn.execute("UPDATE blocks SET status = 'generating', updated_at = ? WHERE id = ?", (now(), block.id))
+        return iteration_id, number
+
+    async def _end_failed(self, block: Block, iteration_id: int, status_before: str, status: str, error: str) -> None:
+        restored = status_before if block.current_iteration else ("cancelled" if status == "cancelled" else "failed")
+        async with self.store.lifecycle.transaction() as conn:
+            await conn.execute("UPDATE iterations SET status = ?, error = ?, finished_at = ? WHERE id = ?",
+                               (status, error, now(), iteration_id))
+            await conn.execute("UPDATE blocks SET status = ?, updated_at = ? WHERE id = ?",
+                               (restored, now(), block.id))
+        await record_event(self.store, "error", {"session": block.session_id, "block": block.id, "error": error})
+
+    async def _prompt_context(self, block: Block, session: Session) -> PromptContext:
+        language = block.language
+        patterns = await load_patterns(self.store, language) if language in ("go", "sql", "python") else []
+        context = PromptContext(path=block.path, language=language, kind=block.kind,
+                                patterns=render_patterns(patterns, language),
+                                registered=await registered_context(self.store, self.settings.prompt_budget_tokens // 4))
+        if block.kind == "sql" and block.target_db:
+            database = resolve_in_workspace(self.workspace, block.target_db)
+            if database.exists():
+                context.target_schema = await asyncio.to_thread(files.database_schema, database)
+        else:
+            context.target_content = await self._disk_text(block)
+        mentioned = [m for m in _MENTIONED_PATH.findall(session.prompt) if m != block.path]
+        for path in dict.fromkeys([*session.context, *mentioned]):
+            if len(context.context_digests) >= MAX_CONTEXT_FILES:
+                break
+            try:
+                digest = await read_digest(self.store, path)
+            except (ReaderError, PathError):
+                continue  # a word that looked like a file name, or a file no reader knows
+            context.context_digests.append(f"{digest.path}\n{digest.text}")
+        return context
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _check_open(self, block: Block, action: str) -> None:
+        if block.status == "committed":
+            raise LoopError(f"block {block.id} ({block.path}) is committed; {action} needs a new session, "
+                            "or undo the commit first")
+
+    def _disk_sha(self, path: str) -> str | None:
+        data = files.read_bytes(resolve_in_workspace(self.workspace, path))
+        return files.sha256_of(data) if data is not None else None
+
+    async def _disk_text(self, block: Block) -> str | None:
+        if block.kind != "file":
+            return None
+        data = await asyncio.to_thread(files.read_bytes, resolve_in_workspace(self.workspace, block.path))
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    async def _set_block(self, block: Block, **changes: object) -> Block:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        await self.store.lifecycle.execute(f"UPDATE blocks SET {assignments}, updated_at = ? WHERE id = ?",
+                                           (*changes.values(), now(), block.id))
+        return block.model_copy(update=changes)
+
+    async def _settle_session(self, session: Session) -> None:
+        row = await self.store.lifecycle.fetchone(
+            "SELECT count(*), sum(status = 'committed') FROM blocks WHERE session_id = ?", (session.id,))
+        if row[0] and row[0] == row[1] and session.status != "committed":
+            await self.store.lifecycle.execute("UPDATE sessions SET status = 'committed', updated_at = ? WHERE id = ?",
+                                               (now(), session.id))
+            await record_event(self.store, "session_committed", {"session": session.id})
+            await self._record_session_counts()
+            self._emit("session", session.id, status="committed")
+
+    async def _record_session_counts(self) -> None:
+        row = await self.store.lifecycle.fetchone(
+            "SELECT sum(status = 'active'), sum(status = 'committed') FROM sessions")
+        await record_metric(self.store, "sessions_active", row[0] or 0)
+        await record_metric(self.store, "sessions_completed", row[1] or 0)
+
+    def _emit(self, kind: str, session_id: str, block_id: str | None = None, iteration: int | None = None, *,
+              status: str | None = None) -> None:
+        self.events.emit(LoopEvent(kind=kind, session_id=session_id, block_id=block_id, iteration=iteration,
+                                   status=status))

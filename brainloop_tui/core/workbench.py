@@ -1,0 +1,45 @@
+"""Everything a face needs on one workspace, opened in one call: the store, the loop, the event bus,
+the worker runtime and the action context. Both faces start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from brainloop_tui.core.actions import ActionContext, ActionResult, run_action
+from brainloop_tui.core.config import Settings
+from brainloop_tui.core.db import Store
+from brainloop_tui.core.events import EventBus
+from brainloop_tui.core.llm import Provider, select_provider
+from brainloop_tui.core.loop.engine import Loop
+from brainloop_tui.core.runtime import Face, Worker
+
+
+@dataclass
+class Workbench:
+    store: Store
+    settings: Settings
+    events: EventBus
+    loop: Loop
+    worker: Worker
+    actions: ActionContext
+
+    @classmethod
+    async def open(cls, workspace: Path, settings: Settings, face: Face) -> Workbench:
+        """Open the workspace (creating or migrating its state). Start the worker with `worker.run(...)`;
+        its shutdown closes the store."""
+        store = await Store.open(workspace, busy_timeout_ms=settings.busy_timeout_ms)
+
+        async def provider() -> Provider:
+            return await select_provider(settings, store)
+
+        events = EventBus()
+        loop = Loop(store, settings, provider, origin=face, events=events)
+        worker = Worker(store, settings, face)
+        return cls(store, settings, events, loop, worker,
+                   ActionContext(store=store, settings=settings, loop=loop, started_at=worker.started_at))
+
+    async def run_action(self, action: str, params: Any) -> ActionResult:
+        """Run one of the eleven actions as tracked work (shutdown waits for it, then cancels it)."""
+        return await self.worker.submit(run_action(self.actions, action, params), name=action)

@@ -1,0 +1,154 @@
+"""Patterns over a real workspace: walk, lifecycle.db, telemetry, rendering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from brainloop_tui.core.db import Store
+from brainloop_tui.core.patterns import (
+    Evidence,
+    Pattern,
+    PatternError,
+    collect_patterns,
+    extract_patterns,
+    load_patterns,
+    render_patterns,
+)
+from brainloop_tui.core.readers.render import token_estimate
+
+GO = '''package app
+
+import "context"
+
+func HandleRequest(ctx context.Context) error {
+	requestCount := 1
+	_ = requestCount
+	return nil
+}
+'''
+SNAKE_GO = '''package app
+
+func handle_request() { request_count := 1; _ = request_count; other_value := 2; _ = other_value }
+'''
+SQL = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY);\nCREATE INDEX idx_users_id ON users (id);\n"
+PYTHON = "def load_items(item_count: int) -> list[int]:\n    return list(range(item_count))\n"
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def sample_workspace(root: Path) -> None:
+    write(root, "app/handler.go", GO)
+    write(root, "db/schema.sql", SQL)
+    write(root, "tools/load.py", PYTHON)
+    # Nothing below may count: ignored, vendored, Brainloop's own, or over 1 MB.
+    write(root, ".gitignore", "generated/\n")
+    write(root, "generated/snake.go", SNAKE_GO * 5)
+    write(root, "node_modules/x/snake.go", SNAKE_GO * 5)
+    write(root, "tools/huge.py", "def camelCaseName(): pass\n" * 45_000)
+
+
+async def stored_rows(store: Store) -> dict[tuple[str, str], dict]:
+    rows = await store.lifecycle.fetchall("SELECT * FROM patterns")
+    return {(row["language"], row["name"]): dict(row) for row in rows}
+
+
+async def detected_events(store: Store) -> list[dict]:
+    rows = await store.metadata.fetchall(
+        "SELECT payload FROM telemetry_events WHERE event = 'pattern_detected' ORDER BY id"
+    )
+    return [json.loads(row["payload"]) for row in rows]
+
+
+def test_collect_respects_gitignore_vendored_folders_and_the_size_limit(workspace: Path) -> None:
+    sample_workspace(workspace)
+    found = {(p.language, p.name): p for p in collect_patterns(workspace)}
+    assert found["go", "naming"].value == "camelCase"
+    assert found["go", "naming"].evidence.files == ["app/handler.go"]
+    assert found["python", "naming"].evidence.files == ["tools/load.py"]
+    assert found["sql", "index_naming"].value == "idx_ prefix"
+    assert collect_patterns(workspace, max_files=1) == [p for p in found.values() if p.language == "go"]
+
+
+async def test_extract_stores_patterns_and_reports_only_new_or_changed_ones(store: Store, workspace: Path) -> None:
+    sample_workspace(workspace)
+    first = await extract_patterns(store)
+    rows = await stored_rows(store)
+    assert set(rows) == {(p.language, p.name) for p in first}
+    assert rows["go", "naming"]["value"] == "camelCase"
+    assert Evidence.model_validate_json(rows["go", "naming"]["evidence"]).files == ["app/handler.go"]
+    assert len(await detected_events(store)) == len(first)
+
+    await extract_patterns(store)  # nothing changed: nothing detected
+    assert len(await detected_events(store)) == len(first)
+    assert await stored_rows(store) == rows
+
+    write(workspace, "app/legacy.go", SNAKE_GO * 3)  # snake_case wins now
+    (workspace / "db" / "schema.sql").unlink()  # SQL patterns are gone with their files
+    await extract_patterns(store)
+    events = await detected_events(store)
+    assert events[len(first):] == [
+        {"language": "go", "name": "naming", "value": "snake_case", "previous": "camelCase",
+         "confidence": 0.69},  # 9 snake_case names against 2 camelCase: 9 / (11 + 2)
+    ]
+    rows_after = await stored_rows(store)
+    assert not any(language == "sql" for language, _ in rows_after)
+    assert rows_after["go", "naming"]["detected_at"] > rows["go", "naming"]["detected_at"]
+    assert rows_after["go", "context"]["detected_at"] == rows["go", "context"]["detected_at"]
+
+
+async def test_load_patterns_filters_by_language_and_orders_by_confidence(store: Store, workspace: Path) -> None:
+    sample_workspace(workspace)
+    await extract_patterns(store)
+    go = await load_patterns(store, "go")
+    assert go and {p.language for p in go} == {"go"}
+    everything = await load_patterns(store)
+    assert [p.confidence for p in everything] == sorted((p.confidence for p in everything), reverse=True)
+    assert [p for p in everything if p.language == "go"] == go
+
+
+async def test_bad_requests_are_refused(store: Store) -> None:
+    with pytest.raises(PatternError, match="unknown language 'cobol'"):
+        await load_patterns(store, "cobol")  # type: ignore[arg-type]
+    with pytest.raises(PatternError, match="max_files"):
+        await extract_patterns(store, max_files=0)
+    with pytest.raises(PatternError, match="too small"):
+        render_patterns([], max_tokens=5)
+    assert await stored_rows(store) == {}
+
+
+def make_pattern(index: int, confidence: float, language: str = "python") -> Pattern:
+    return Pattern(
+        language=language,
+        name=f"convention_{index}",
+        value="a fairly long value that says what the project does, " * 2,
+        confidence=confidence,
+        evidence=Evidence(counts={"files": 3}, files=["a.py"]),
+    )
+
+
+def test_render_stays_in_budget_most_confident_first() -> None:
+    patterns = [make_pattern(index, confidence=(index % 97) / 100) for index in range(200)]
+    text = render_patterns(patterns)
+    assert token_estimate(text) <= 400
+    lines = text.splitlines()
+    assert lines[0].startswith("Conventions of this project")
+    assert lines[1].endswith("(0.96)")
+    assert lines[-1].endswith("omitted")
+    shown = [float(line.rsplit("(", 1)[1].rstrip(")")) for line in lines[1:-1]]
+    assert shown == sorted(shown, reverse=True)
+    assert token_estimate(render_patterns(patterns, max_tokens=100)) <= 100
+
+
+def test_render_by_language_and_empty() -> None:
+    patterns = [make_pattern(1, 0.5, "go"), make_pattern(2, 0.9, "sql")]
+    text = render_patterns(patterns, language="go")
+    assert "- go convention 1:" in text and "sql" not in text
+    assert render_patterns(patterns, language="python") == ""
+    assert render_patterns([]) == ""
