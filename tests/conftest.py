@@ -20,6 +20,17 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
 
 
+@pytest.fixture(scope="session")
+def hundred_thousand_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose `many/` holds 100,000 empty files, made once for every test that needs one."""
+    root = tmp_path_factory.mktemp("huge")
+    many = root / "many"
+    many.mkdir()
+    for index in range(100_000):
+        os.close(os.open(many / f"f{index:06d}.txt", os.O_CREAT | os.O_WRONLY, 0o644))
+    return root
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "ws"

@@ -220,7 +220,11 @@ class LoopbackLLM:
             await writer.drain()
             return True
         finally:
+            # The next request on this connection reads from the same stream: the watcher must be gone
+            # (awaited, not just asked to stop) before anyone reads again.
             hangup.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await hangup
 
     async def _hung_up(self, hangup: asyncio.Future[bytes], delay: float) -> bool:
         done, _ = await asyncio.wait({hangup}, timeout=delay)

@@ -15,7 +15,7 @@ from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.explore import explore
 from brainloop_tui.core.loop.engine import Loop
 from brainloop_tui.core.loop.models import Audit, CommitOutcome, SessionState, SessionSummary
-from brainloop_tui.core.loop.validators import Diagnostic, errors_of
+from brainloop_tui.core.loop.validators import errors_of
 from brainloop_tui.core.readers import DigestKind, read_digest
 from brainloop_tui.core.stats import collect_stats
 from brainloop_tui.core.workspace import resolve_in_workspace

@@ -1,0 +1,188 @@
+"""The server as a process, spoken to in raw lines: what is not JSON-RPC gets a JSON-RPC error with id
+null and the server keeps serving; stdout carries JSON-RPC only; SIGTERM and the poison pill stop it
+cleanly while its client is still connected, after finishing the call in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from loopback_llm import Answer, LoopbackLLM
+
+from brainloop_tui.core.db import Store
+from brainloop_tui.core.runtime import send_poison_pill
+
+from .mcp_helpers import server_parameters, spawn
+
+WAIT_S = 30  # a bound for what must happen eventually, never a performance goal
+
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                         "clientInfo": {"name": "raw-test", "version": "1"}}}
+INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+
+NOT_JSON = [b"hello", b"{", b'{"jsonrpc": "2.0", "id": 3', b"\x00\xff\xfe", b"", b"   ", b"x" * 200_000, b"{'a': 1}"]
+JSON_BUT_NOT_JSON_RPC = [b"[]", b"42", b'"ping"', b"null", b'{"id": 5}', b'{"jsonrpc": "1.0", "id": 1, "method": "ping"}',
+                         b'{"jsonrpc": "2.0", "id": 1, "method": 7}']
+
+
+class RawServer:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self._next_id = 100
+
+    async def send(self, message: dict[str, Any] | bytes) -> None:
+        assert self.process.stdin is not None
+        line = message if isinstance(message, bytes) else json.dumps(message).encode()
+        self.process.stdin.write(line + b"\n")
+        await self.process.stdin.drain()
+
+    async def receive(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), WAIT_S)
+        assert line.endswith(b"\n"), line
+        return json.loads(line)  # anything else on stdout fails here
+
+    async def exchange(self, message: dict[str, Any] | bytes) -> dict[str, Any]:
+        await self.send(message)
+        return await self.receive()
+
+    async def handshake(self) -> None:
+        assert (await self.exchange(INITIALIZE))["result"]["serverInfo"]["name"] == "brainloop"
+        await self.send(INITIALIZED)
+
+    async def call(self, action: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        self._next_id += 1
+        answer = await self.exchange({"jsonrpc": "2.0", "id": self._next_id, "method": "tools/call",
+                                      "params": {"name": "brainloop", "arguments": {"action": action,
+                                                                                     "params": params or {}}}})
+        assert answer["id"] == self._next_id
+        return answer["result"]
+
+    async def exit_code(self) -> int:
+        return await asyncio.wait_for(self.process.wait(), WAIT_S)
+
+
+@asynccontextmanager
+async def raw_server(workspace: Path, errlog: Path, llm: LoopbackLLM | None = None,
+                     cwd: Path | None = None) -> AsyncIterator[RawServer]:
+    with errlog.open("ab") as err:
+        process = await spawn(server_parameters(workspace, llm), stderr=err, cwd=cwd)
+    try:
+        yield RawServer(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def heartbeat_status(workspace: Path) -> str:
+    with sqlite3.connect(workspace / ".brainloop" / "output.db") as conn:
+        (status,) = conn.execute("SELECT status FROM heartbeat WHERE face = 'mcp'").fetchone()
+    return status
+
+
+async def test_lines_that_are_not_json_rpc_get_errors_and_the_server_goes_on(project: Path, tmp_path: Path) -> None:
+    async with raw_server(project, tmp_path / "server.err") as server:
+        assert (await server.exchange(b"before the handshake"))["error"]["code"] == -32700
+        await server.handshake()
+        for line in NOT_JSON:
+            answer = await server.exchange(line)
+            assert answer["id"] is None and answer["error"]["code"] == -32700, line
+        for line in JSON_BUT_NOT_JSON_RPC:
+            answer = await server.exchange(line)
+            assert answer["id"] is None and answer["error"]["code"] == -32600, line
+        unknown = await server.exchange({"jsonrpc": "2.0", "id": 9, "method": "tools/nonsense"})
+        assert (unknown["id"], unknown["error"]["code"]) == (9, -32601)
+        assert (await server.call("read_markdown", {"path": "README.md"}))["structuredContent"]["path"] == "README.md"
+        assert (await server.exchange({"jsonrpc": "2.0", "id": 10, "method": "ping"})) == {
+            "jsonrpc": "2.0", "id": 10, "result": {}}
+        server.process.stdin.close()
+        assert await server.exit_code() == 0
+        assert await server.process.stdout.read() == b""  # nothing but the answers, ever
+    assert "Traceback" not in (tmp_path / "server.err").read_text(encoding="utf-8")
+    assert heartbeat_status(project) == "stopped"
+
+
+async def test_a_client_that_leaves_at_once_ends_the_server_cleanly(project: Path, tmp_path: Path) -> None:
+    """Requests, then stdin closed straight away: the workspace may still be opening, which must not
+    be cut short by the requests that wait for it being dropped."""
+    errlog = tmp_path / "server.err"
+    async with raw_server(project, errlog) as server:
+        for message in (INITIALIZE, INITIALIZED, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}):
+            await server.send(message)
+        server.process.stdin.close()
+        assert await server.exit_code() == 0
+        answers = [json.loads(line) for line in (await server.process.stdout.read()).splitlines()]
+    assert [answer["id"] for answer in answers] == [1, 2]  # tools/list: answered, or "Connection closed"
+    assert "Traceback" not in errlog.read_text(encoding="utf-8")
+    assert heartbeat_status(project) == "stopped"
+
+
+async def test_sigterm_finishes_the_call_in_flight_then_stops(project: Path, tmp_path: Path,
+                                                             loopback_llm: LoopbackLLM) -> None:
+    loopback_llm.enqueue(Answer("ready = True\n", chunks=10, delay=0.1))
+    async with raw_server(project, tmp_path / "server.err", loopback_llm) as server:
+        await server.handshake()
+        await server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "brainloop", "arguments": {"action": "generate_file",
+                                               "params": {"path": "ready.py", "prompt": "a flag"}}}})
+        while not loopback_llm.chat_requests():  # the generation has started
+            await asyncio.sleep(0.02)
+        server.process.send_signal(signal.SIGTERM)
+        answer = await server.receive()
+        assert answer["id"] == 2 and not answer["result"]["isError"], answer
+        assert await server.exit_code() == 0  # stdin is still open: the signal alone stops it
+    assert (project / "ready.py").read_text(encoding="utf-8") == "ready = True\n"
+    assert heartbeat_status(project) == "stopped"
+
+
+async def test_a_poison_pill_stops_the_server(project: Path, tmp_path: Path) -> None:
+    async with raw_server(project, tmp_path / "server.err") as server:
+        await server.handshake()
+        assert not (await server.call("list_actions"))["isError"]
+        async with await Store.open(project) as store:
+            await send_poison_pill(store, None, "test")
+        assert await server.exit_code() == 0
+    assert heartbeat_status(project) == "stopped"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--port", "5000"), "--port goes with --headless --transport http"),
+    (("--transport", "carrier-pigeon"), "invalid choice"),
+])
+async def test_bad_command_lines_are_refused(project: Path, args: tuple[str, ...], message: str) -> None:
+    process = await spawn(server_parameters(project, extra_args=args))
+    out, err = await asyncio.wait_for(process.communicate(), WAIT_S)
+    assert process.returncode == 2 and out == b"" and message in err.decode()
+
+
+def file_as_workspace(tmp_path: Path) -> tuple[Path, str]:
+    folder = tmp_path / "file.txt"
+    folder.write_text("a file", encoding="utf-8")
+    return folder, str(folder)
+
+
+def corrupt_database(tmp_path: Path) -> tuple[Path, str]:
+    folder = tmp_path / "ws"
+    (folder / ".brainloop").mkdir(parents=True)
+    (folder / ".brainloop" / "lifecycle.db").write_bytes(b"this is not a database" * 100)
+    return folder, "lifecycle.db"
+
+
+@pytest.mark.parametrize("unusable", [file_as_workspace, corrupt_database])
+async def test_an_unusable_workspace_is_said_and_the_server_exits(tmp_path: Path, unusable) -> None:
+    workspace, named = unusable(tmp_path)
+    errlog = tmp_path / "server.err"
+    async with raw_server(workspace, errlog, cwd=tmp_path) as server:
+        await server.send(INITIALIZE)
+        assert await server.exit_code() == 1  # while its stdin is still open
+    err = errlog.read_text(encoding="utf-8")
+    assert named in err and "Traceback" not in err
