@@ -1,6 +1,9 @@
 """Embedded provider overhead: tokens/s through Brainloop's LocalProvider against llama_cpp called
 directly, on the same loaded model, the same prompt and the same messages, in the same run.
 
+The direct calls run on the provider's generation thread too: llama.cpp keeps one OpenMP team per
+calling thread, and a second team on the same cores would slow both (see core/llm/local.py).
+
 Goal (issue 3): >= 0.95x. Needs the [local] extra.
 
     .venv/bin/python benchmarks/llm_local.py [--tokens 128] [--rounds 3]
@@ -14,7 +17,7 @@ import statistics
 import time
 
 from brainloop_tui.core.llm import ChatRequest, LocalProvider, complete
-from brainloop_tui.core.llm.local import load_llama, with_system_prompt
+from brainloop_tui.core.llm.local import generation_thread, load_llama, with_system_prompt
 
 PROMPT = "Write a Python function that parses an ISO 8601 date string and returns a datetime, with a docstring."
 
@@ -48,10 +51,11 @@ async def run(tokens: int, rounds: int) -> None:
     _, llama = load_llama(None)
     print(f"model ready in {time.perf_counter() - started:.1f} s")
     provider = LocalProvider()
-    direct(llama, request)  # warm up: caches, the prompt's KV prefix
+    on_generation_thread = generation_thread()
+    on_generation_thread.submit(direct, llama, request).result()  # warm up: caches, the prompt's KV prefix
     ours, theirs = [], []
     for _ in range(rounds):
-        rate, text_direct = direct(llama, request)
+        rate, text_direct = on_generation_thread.submit(direct, llama, request).result()
         theirs.append(rate)
         rate, text_ours = await provided(provider, request)
         ours.append(rate)

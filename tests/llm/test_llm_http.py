@@ -217,6 +217,12 @@ async def test_no_key_and_401_says_a_key_is_needed(loopback_llm):
     assert "brainloop secret set api_key" in str(caught.value)
 
 
+async def test_redirect_names_the_setting_to_fix(loopback_llm):
+    loopback_llm.enqueue(Status(308, headers={"Location": "https://elsewhere.example/v1/chat/completions"}))
+    with pytest.raises(BadResponseError, match="redirects .* to https://elsewhere.example/v1/chat/completions.*BASE_URL"):
+        await complete(provider_for(loopback_llm), REQUEST)
+
+
 async def test_json_instead_of_a_stream(loopback_llm):
     loopback_llm.enqueue(Status(200, {"choices": [{"message": {"content": "hi"}}]}))
     with pytest.raises(BadResponseError, match="without streaming"):

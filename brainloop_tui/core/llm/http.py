@@ -228,16 +228,23 @@ class HttpProvider:
             delay = server_delay(response.headers)
             wait = f"; it asks to wait {delay:g} s" if delay else ""
             error: LLMError = RateLimitedError(
-                f"{self._base_url} is rate limiting this key ({self._detail(status, info)}{wait}){rate_limit_note(response.headers)}",
+                f"{self._base_url} is rate limiting this key ({self._detail(status, info)}{wait})"
+                + rate_limit_note(response.headers),
                 retry_after=delay,
             )
             return _Retryable(error, delay)
         if status in RETRYABLE_STATUS:
             error = ProviderUnavailableError(f"{self._base_url} is failing ({self._detail(status, info)})")
             return _Retryable(error, server_delay(response.headers))
+        if 300 <= status < 400:  # not followed: a redirected POST may silently become a GET
+            return BadResponseError(
+                f"{self._base_url} redirects (HTTP {status} to {response.headers.get('location', '?')}): "
+                "set BRAINLOOP_BASE_URL to the final address"
+            )
         if status == 404:
             return BadResponseError(
-                f"{self._base_url}/chat/completions does not exist ({self._detail(status, info)}): check BRAINLOOP_BASE_URL"
+                f"{self._base_url}/chat/completions does not exist ({self._detail(status, info)}): "
+                "check BRAINLOOP_BASE_URL"
             )
         return RequestRejectedError(f"{self._base_url} refused the request ({self._detail(status, info)})")
 
@@ -267,7 +274,9 @@ class HttpProvider:
             data = None
         if isinstance(data, dict) and data.get("error") is not None:
             return self._midstream_failure(data, builder)
-        return BadResponseError(f"{self._base_url} answered without streaming (application/json instead of an event stream)")
+        return BadResponseError(
+            f"{self._base_url} answered without streaming (application/json instead of an event stream)"
+        )
 
     # -- streaming --------------------------------------------------------------------------
 
@@ -303,10 +312,14 @@ class HttpProvider:
                     tries = f"{attempt} tries" if attempt > 1 else "1 try"
                     failure.error.args = (f"{failure.error}; gave up after {tries}",)
                     raise failure.error from failure.__cause__
-                log.warning("%s; trying again in %.2f s (try %d of %d)", failure.error, wait, attempt + 1, self._retry.max_attempts)
+                log.warning(
+                    "%s; trying again in %.2f s (try %d of %d)", failure.error, wait, attempt + 1, self._retry.max_attempts
+                )
                 await asyncio.sleep(wait)
 
-    async def _attempt(self, body: dict[str, Any], builder: CompletionBuilder, attempt: int) -> AsyncIterator[Delta | Completion]:
+    async def _attempt(
+        self, body: dict[str, Any], builder: CompletionBuilder, attempt: int
+    ) -> AsyncIterator[Delta | Completion]:
         state = _StreamState(self._model)
         decoder = SSEDecoder()
         try:

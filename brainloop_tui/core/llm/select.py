@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.llm.errors import LocalModelError, NoProviderError
 from brainloop_tui.core.llm.http import KEY_HINT, HttpProvider
 from brainloop_tui.core.llm.local import LocalProvider, llama_installed, local_available
-from brainloop_tui.core.llm.model_files import INSTALL_HINT
+from brainloop_tui.core.llm.model_files import INSTALL_HINT, Progress
 from brainloop_tui.core.llm.provider import Provider
 from brainloop_tui.core.secrets import API_KEY, get_secret
 
@@ -27,14 +25,14 @@ def http_provider(settings: Settings, api_key: str | None) -> HttpProvider:
     )
 
 
-def local_provider(settings: Settings, on_progress: Callable[[int, int], None] | None = None) -> LocalProvider:
+def local_provider(settings: Settings, on_progress: Progress | None = None) -> LocalProvider:
     if not llama_installed():
         raise LocalModelError(f"provider is 'local' but the embedded model is not installed: {INSTALL_HINT}")
     return LocalProvider(settings.local_model, on_progress=on_progress)
 
 
 async def select_provider(
-    settings: Settings, store: Store, *, on_progress: Callable[[int, int], None] | None = None
+    settings: Settings, store: Store, *, on_progress: Progress | None = None
 ) -> Provider:
     """`settings.provider` when it is "http" or "local"; for "auto": a key means HTTP, else the
     embedded model when installed, else an error saying how to get either.

@@ -26,7 +26,9 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int = Field(gt=0)
 
     @classmethod
-    def of(cls, prompt: str, *, temperature: float, max_completion_tokens: int, system: str | None = None) -> ChatRequest:
+    def of(
+        cls, prompt: str, *, temperature: float, max_completion_tokens: int, system: str | None = None
+    ) -> ChatRequest:
         """A single user prompt, optionally after a system message."""
         messages = [ChatMessage(role="system", content=system)] if system else []
         messages.append(ChatMessage(role="user", content=prompt))
