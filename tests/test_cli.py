@@ -109,7 +109,8 @@ def test_secret_values_are_read_from_stdin_and_never_printed(workspace: Path) ->
 def test_doctor_reports_healthy_databases(workspace: Path) -> None:
     brainloop("init", "-w", str(workspace))
     result = brainloop("doctor", "-w", str(workspace))
-    assert result.returncode == 0, result.stdout
+    assert result.returncode == (1 if "[FAIL]" in result.stdout else 0), result.stdout
+    assert "] provider: " in result.stdout and "] embedded model: " in result.stdout
     for name in ("input", "lifecycle", "output", "metadata"):
         assert f"[ok  ] {name}.db: integrity ok, journal wal, schema version 1" in result.stdout
 

@@ -9,8 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from brainloop_tui.core.config import Settings
+from brainloop_tui.core.db import Store
 from brainloop_tui.core.db.schema import default_sql_dir, schema_steps
 from brainloop_tui.core.db.store import DATABASES, PRIVATE_DATABASES, PRIVATE_MODE, state_dir
+from brainloop_tui.core.llm import HttpProvider, LLMError, select_provider
+from brainloop_tui.core.llm.local import llama_installed
+from brainloop_tui.core.llm.model_files import INSTALL_HINT, default_model_path, is_assembled, parts_installed
 
 Verdict = Literal["ok", "warn", "fail"]
 
@@ -58,3 +63,29 @@ def database_checks(workspace: Path) -> list[Check]:
     sql_dir = default_sql_dir()
     folder = state_dir(workspace)
     return [check_database(folder / f"{name}.db", name, schema_steps(sql_dir, name)[-1].version) for name in DATABASES]
+
+
+async def provider_check(settings: Settings, store: Store) -> Check:
+    """Which provider a generation would use, and for an endpoint whether it answers and serves the model."""
+    try:
+        provider = await select_provider(settings, store)
+        if isinstance(provider, HttpProvider):
+            served = await provider.check_model()
+            return Check(name="provider", verdict="ok",
+                         detail=f"{settings.base_url} answers and serves {settings.model} ({len(served)} model(s))")
+    except LLMError as exc:
+        return Check(name="provider", verdict="fail", detail=str(exc))
+    return Check(name="provider", verdict="ok", detail=f"embedded model ({provider.model})")
+
+
+def embedded_model_check(settings: Settings) -> Check:
+    if settings.local_model is not None:
+        found = settings.local_model.is_file()
+        return Check(name="embedded model", verdict="ok" if found else "fail",
+                     detail=f"{settings.local_model} " + ("is there" if found else "does not exist"))
+    if not llama_installed() or not parts_installed():
+        return Check(name="embedded model", verdict="warn", detail=f"not installed (optional): {INSTALL_HINT}")
+    if is_assembled(default_model_path()):
+        return Check(name="embedded model", verdict="ok", detail=f"ready at {default_model_path()}")
+    return Check(name="embedded model", verdict="ok",
+                 detail=f"installed; assembled into {default_model_path()} on first use (about 1.1 GB)")

@@ -9,6 +9,7 @@ from brainloop_tui.core.llm.http import KEY_HINT, HttpProvider
 from brainloop_tui.core.llm.local import LocalProvider, llama_installed, local_available
 from brainloop_tui.core.llm.model_files import INSTALL_HINT, Progress
 from brainloop_tui.core.llm.provider import Provider
+from brainloop_tui.core.logs import hide_secret
 from brainloop_tui.core.secrets import API_KEY, get_secret
 
 
@@ -16,7 +17,9 @@ async def configured_key(settings: Settings, store: Store) -> str | None:
     """The API key: settings (environment, config files), then the secrets table."""
     if settings.api_key is not None and settings.api_key.get_secret_value():
         return settings.api_key.get_secret_value()
-    return await get_secret(store, API_KEY)
+    stored = await get_secret(store, API_KEY)
+    hide_secret(stored)  # whoever logs, the stored key never reaches a log line
+    return stored
 
 
 def http_provider(settings: Settings, api_key: str | None) -> HttpProvider:
