@@ -19,6 +19,7 @@ from typing import Any, Literal
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store, now
 from brainloop_tui.core.errors import BrainloopError
+from brainloop_tui.core.llm import close_shared_client
 from brainloop_tui.core.telemetry import cache_hit_rate, record_event
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ class Worker:
             face.result()  # the face's own error, if it failed
 
     async def shutdown(self, deadline: float | None = None) -> None:
-        """Three phases, bounded: stop taking work; finish or cancel it; checkpoint and close."""
+        """Three phases, bounded: stop taking work; finish or cancel it; checkpoint, close the databases and
+        the HTTP connections."""
         if self.status == "stopped":
             return
         self.status = "shutting_down"
@@ -136,6 +138,7 @@ class Worker:
             worker_id=self.id,
         )
         await self.store.close(checkpoint=True)
+        await close_shared_client()
 
     # -- background loops ------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from brainloop_tui.core.loop.models import (
 )
 from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
 from brainloop_tui.core.loop.validators import errors_of, language_of, validate
-from brainloop_tui.core.patterns import load_patterns, render_patterns
+from brainloop_tui.core.patterns import LANGUAGES, Pattern, load_patterns, render_patterns
 from brainloop_tui.core.readers import ReaderError, read_digest
 from brainloop_tui.core.sources import prompt_context as registered_context
 from brainloop_tui.core.telemetry import record_event, record_metric
@@ -357,7 +357,8 @@ class Loop:
         session = await self.session(block.session_id)
         temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
                        "finalize": self.settings.temperature_finalize}[phase]
-        context = await self._prompt_context(block, session)
+        patterns = await load_patterns(self.store, block.language) if block.language in LANGUAGES else []
+        context = await self._prompt_context(block, session, patterns)
         previous = None
         if phase != "propose":
             previous = next(i for i in await self.iterations(block.id) if i.number == block.current_iteration)
@@ -392,8 +393,8 @@ class Loop:
                                       session_id=block.session_id, block_id=block.id)
         code = clean_code(completion.text, block.language)
         diagnostics = await asyncio.to_thread(
-            validate, code, path=block.path, language=block.language,
-            patterns=await load_patterns(self.store), sql_schema=context.target_schema)
+            validate, code, path=block.path, language=block.language, patterns=patterns,
+            sql_schema=context.target_schema)
         status = "proposed" if phase == "propose" else "refined"
         async with self.store.lifecycle.transaction() as conn:
             await conn.execute(
@@ -435,11 +436,9 @@ class Loop:
                                (restored, now(), block.id))
         await record_event(self.store, "error", {"session": block.session_id, "block": block.id, "error": error})
 
-    async def _prompt_context(self, block: Block, session: Session) -> PromptContext:
-        language = block.language
-        patterns = await load_patterns(self.store, language) if language in ("go", "sql", "python") else []
-        context = PromptContext(path=block.path, language=language, kind=block.kind,
-                                patterns=render_patterns(patterns, language),
+    async def _prompt_context(self, block: Block, session: Session, patterns: list[Pattern]) -> PromptContext:
+        context = PromptContext(path=block.path, language=block.language, kind=block.kind,
+                                patterns=render_patterns(patterns, block.language),
                                 registered=await registered_context(self.store, self.settings.prompt_budget_tokens // 4))
         if block.kind == "sql" and block.target_db:
             database = resolve_in_workspace(self.workspace, block.target_db)
