@@ -1,0 +1,1 @@
+"""The workbench's screens: the main one and its dialogs."""

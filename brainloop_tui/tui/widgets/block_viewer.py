@@ -1,0 +1,371 @@
+"""The block viewer: one tab per block of the selected session.
+
+A tab shows one iteration of its block as highlighted code, or as a diff (`textual_diff_view.DiffView`)
+against another iteration or against the file on disk, with the validators' diagnostics beside it.
+While an iteration streams, the answer shows live with tokens/s and time to first token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Log, Static, TabbedContent, TabPane
+from brainloop_tui.tui.widgets.diff import StableDiffView
+
+from brainloop_tui.core.loop.models import Block, BlockState, Iteration, SessionState
+from brainloop_tui.tui.format import mark, style_of
+from brainloop_tui.tui.messages import StreamChunk
+from brainloop_tui.tui.widgets.code_view import CodeView, diagnostics_content, diagnostics_summary
+
+Mode = Literal["code", "iterations", "disk"]
+MODES: tuple[Mode, ...] = ("code", "iterations", "disk")
+
+
+def pane_id(block_id: str) -> str:
+    return f"block-{block_id}"
+
+
+@dataclass
+class BlockView:
+    """What one tab shows: which iteration, compared with which (a marked base, else the one before)."""
+
+    state: BlockState
+    disk: str | None  # the file on disk (None: no such file, or a SQL block)
+    viewed: int | None = None
+    base: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.viewed is None:
+            self.viewed = self._default()
+
+    @property
+    def block(self) -> Block:
+        return self.state.block
+
+    def _default(self) -> int | None:
+        numbers = [i.number for i in self.state.iterations]
+        return self.block.current_iteration or (numbers[-1] if numbers else None)
+
+    def iteration(self, number: int | None) -> Iteration | None:
+        return next((i for i in self.state.iterations if i.number == number), None)
+
+    @property
+    def shown(self) -> Iteration | None:
+        return self.iteration(self.viewed)
+
+    @property
+    def compared(self) -> Iteration | None:
+        """The base of the iteration diff: the marked one, else the last finished one before."""
+        if self.base is not None and self.base != self.viewed and self.iteration(self.base):
+            return self.iteration(self.base)
+        earlier = [i for i in self.state.iterations if i.status == "done" and self.viewed and i.number < self.viewed]
+        return earlier[-1] if earlier else None
+
+    def update(self, state: BlockState, disk: str | None) -> None:
+        following = self.viewed in (None, self._default())
+        self.state, self.disk = state, disk
+        if following or self.iteration(self.viewed) is None:
+            self.viewed = self._default()
+
+    def step(self, delta: int) -> bool:
+        numbers = [i.number for i in self.state.iterations]
+        if self.viewed not in numbers:
+            return False
+        index = numbers.index(self.viewed) + delta
+        if not 0 <= index < len(numbers):
+            return False
+        self.viewed = numbers[index]
+        return True
+
+
+@dataclass
+class StreamState:
+    """A streaming iteration as this process receives it (kept even before its tab exists)."""
+
+    iteration: int
+    started: float = field(default_factory=time.monotonic)
+    first_at: float | None = None
+    deltas: int = 0
+    reasoning_chars: int = 0
+    text: str = ""
+
+    def add(self, chunk: StreamChunk, at: float) -> None:
+        if self.first_at is None and (chunk.text or chunk.reasoning):
+            self.first_at = at
+        self.deltas = chunk.deltas
+        self.reasoning_chars += len(chunk.reasoning)
+        self.text += chunk.text
+
+    def line(self, at: float) -> str:
+        parts = [f"⟳ iteration {self.iteration} streaming", f"{self.deltas:,} tokens"]
+        if self.first_at is not None:
+            elapsed = at - self.first_at
+            if elapsed > 0:
+                parts.append(f"{self.deltas / elapsed:,.0f} tok/s")
+            parts.append(f"first token {1000 * (self.first_at - self.started):,.0f} ms")
+        if self.reasoning_chars and not self.text:
+            parts.append(f"thinking ({self.reasoning_chars:,} chars)")
+        parts.append("esc cancels")
+        return " · ".join(parts)
+
+
+def _problems(view: BlockView) -> Content | None:
+    shown = view.shown
+    if shown is None or shown.code is None:
+        return None
+    if not shown.diagnostics:
+        return Content.styled("✔ no problems", "$text-success")
+    return diagnostics_summary(shown.diagnostics)
+
+
+def _header(view: BlockView, mode: Mode) -> Content:
+    block, shown = view.block, view.shown
+    parts: list[Content | str] = [Content.styled(block.path, "bold")]
+    if block.kind == "sql":
+        parts.append(f"SQL → {block.target_db or 'no database'}")
+    elif block.language:
+        parts.append(block.language)
+    parts.append(Content.styled(f"{mark(block.status)} {block.status}", style_of(block.status)))
+    if shown is not None:
+        parts.append(f"iteration {shown.number}/{len(view.state.iterations)} {shown.phase}")
+    if mode == "iterations" and shown is not None:
+        base = view.compared
+        parts.append(f"diff {base.number} → {shown.number}" if base else "diff: nothing earlier")
+    elif mode == "disk":
+        parts.append("diff disk → iteration" if view.disk is not None else "diff: not on disk yet")
+    if (problems := _problems(view)) is not None:
+        parts.append(problems)
+    return Content(" · ").join(Content(p) if isinstance(p, str) else p for p in parts)
+
+
+def _note(text: str) -> Static:
+    return Static(Content.styled(text, "$text-muted"), classes="note")
+
+
+def _body(view: BlockView, mode: Mode, split: bool) -> Widget:
+    shown, block = view.shown, view.block
+    if shown is None:
+        return _note("No iteration yet.")
+    if shown.status != "done" or shown.code is None:
+        detail = f": {shown.error}" if shown.error else ""
+        return _note(f"Iteration {shown.number} is {shown.status}{detail}")
+    if mode == "code":
+        return CodeView(shown.code, path=block.path, language=block.language, diagnostics=shown.diagnostics)
+    if mode == "iterations":
+        base = view.compared
+        if base is None or base.code is None:
+            return _note("Only one finished iteration: nothing to compare yet (d: diff against disk).")
+        return VerticalScroll(StableDiffView(block.path, block.path, base.code, shown.code, split=split),
+                              classes="diff-scroll")
+    if block.kind == "sql":
+        return _note(f"A SQL block is applied to {block.target_db or 'its database'}: there is no file to compare.")
+    return VerticalScroll(StableDiffView(block.path, block.path, view.disk or "", shown.code, split=split),
+                          classes="diff-scroll")
+
+
+class BlockPane(TabPane):
+    def __init__(self, view: BlockView) -> None:
+        super().__init__(view.block.path, id=pane_id(view.block.id))
+        self.view = view
+        self._shown_key: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="block-header")
+        yield Static(classes="stream-meter")
+        yield Log(classes="stream", auto_scroll=True)
+        with Horizontal(classes="block-body"):
+            yield Vertical(classes="block-main")
+            yield VerticalScroll(Static(classes="diagnostics-text"), classes="diagnostics")
+
+    async def render_view(self, mode: Mode, split: bool) -> None:
+        view = self.view
+        key = (mode, split, view.viewed, view.compared and view.compared.number, view.disk,
+               tuple((i.number, i.status, i.sha256) for i in view.state.iterations), view.block.status)
+        if key == self._shown_key:
+            return
+        self._shown_key = key
+        self.query_one(".block-header", Static).update(_header(view, mode))
+        shown = view.shown
+        diagnostics = shown.diagnostics if shown is not None and shown.code is not None else []
+        # Beside the code only when there is something to say: the header says "no problems" otherwise.
+        self.query_one(".diagnostics").display = bool(diagnostics)
+        self.query_one(".diagnostics-text", Static).update(diagnostics_content(diagnostics))
+        main = self.query_one(".block-main", Vertical)
+        await main.remove_children()
+        await main.mount(_body(view, mode, split))
+
+    def stream_started(self, stream: StreamState) -> None:
+        log = self.query_one(Log)
+        log.clear()
+        if stream.text:
+            log.write(stream.text)
+        self.add_class("-streaming")
+        self.query_one(".stream-meter", Static).update(stream.line(time.monotonic()))
+
+    def stream_written(self, stream: StreamState, text: str) -> None:
+        if text:
+            self.query_one(Log).write(text)
+        self.query_one(".stream-meter", Static).update(stream.line(time.monotonic()))
+
+    def stream_ended(self) -> None:
+        self.remove_class("-streaming")
+
+
+class BlockViewer(Vertical):
+    def __init__(self, *, split: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state: SessionState | None = None
+        self.views: dict[str, BlockView] = {}
+        self.streams: dict[str, StreamState] = {}
+        self.mode: Mode = "code"
+        self.split = split
+        self._showing = asyncio.Lock()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="session-header")
+        yield TabbedContent(id="block-tabs")
+
+    def on_mount(self) -> None:
+        self._show_header()
+
+    def _show_header(self) -> None:
+        header = self.query_one("#session-header", Static)
+        self.query_one("#block-tabs").display = self.state is not None
+        if self.state is None:
+            header.update(Content.from_markup(
+                "No session selected.\n\nPress [b]n[/b] to propose code, or pick a session on the left."))
+            return
+        session = self.state.session
+        blocks = len(self.state.blocks)
+        prompt = session.prompt.strip().splitlines()
+        lines = [
+            Content.styled(session.title, "bold"),
+            Content(" · ").join([Content.styled(f"{mark(session.status)} {session.status}", style_of(session.status)),
+                                 Content(f"proposed by {session.origin}"),
+                                 Content(f"{blocks} block{'s' * (blocks != 1)}")]),
+        ]
+        if prompt and prompt[0] != session.title:
+            lines.append(Content.styled(prompt[0], "$text-muted"))
+        header.update(Content("\n").join(lines))
+
+    # -- the session ------------------------------------------------------------------------------
+
+    async def show_session(self, state: SessionState, disk: dict[str, str | None]) -> None:
+        """Show a session (or its new state). One at a time, and never left half-done: callers shield it."""
+        async with self._showing:
+            tabs = self.query_one(TabbedContent)
+            if self.state is None or self.state.session.id != state.session.id:
+                self.views = {}
+                await tabs.clear_panes()
+            self.state = state
+            self._show_header()
+            for block_state in state.blocks:
+                block_id = block_state.block.id
+                view = self.views.get(block_id)
+                if view is not None:
+                    view.update(block_state, disk.get(block_id))
+                    continue
+                view = BlockView(block_state, disk.get(block_id))
+                pane = BlockPane(view)
+                await tabs.add_pane(pane)
+                self.views[block_id] = view
+                if block_id in self.streams:
+                    pane.stream_started(self.streams[block_id])
+            await self.render_current()
+
+    @property
+    def current_pane(self) -> BlockPane | None:
+        pane = self.query_one(TabbedContent).active_pane
+        return pane if isinstance(pane, BlockPane) else None
+
+    @property
+    def current(self) -> BlockView | None:
+        pane = self.current_pane
+        return pane.view if pane else None
+
+    async def render_current(self) -> None:
+        pane = self.current_pane
+        if pane is not None:
+            await pane.render_view(self.mode, self.split)
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        await self.render_current()
+
+    # -- navigation -------------------------------------------------------------------------------
+
+    async def step_iteration(self, delta: int) -> bool:
+        view = self.current
+        if view is None or not view.step(delta):
+            return False
+        await self.render_current()
+        return True
+
+    async def mark_base(self) -> int | None:
+        view = self.current
+        if view is None or view.viewed is None:
+            return None
+        view.base = view.viewed
+        await self.render_current()
+        return view.base
+
+    async def cycle_mode(self) -> Mode:
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        await self.render_current()
+        return self.mode
+
+    async def set_mode(self, mode: Mode) -> None:
+        self.mode = mode
+        await self.render_current()
+
+    async def toggle_split(self) -> bool:
+        self.split = not self.split
+        await self.render_current()
+        return self.split
+
+    def next_block(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [pane_id(block.block.id) for block in self.state.blocks] if self.state else []
+        if len(ids) > 1 and tabs.active in ids:
+            tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
+
+    # -- streaming --------------------------------------------------------------------------------
+
+    def _pane(self, block_id: str) -> BlockPane | None:
+        found = self.query(f"#{pane_id(block_id)}")
+        return found.first(BlockPane) if found else None
+
+    def stream_started(self, block_id: str, iteration: int) -> None:
+        stream = self.streams[block_id] = StreamState(iteration)
+        if pane := self._pane(block_id):
+            pane.stream_started(stream)
+
+    def stream_received(self, chunks: dict[str, StreamChunk]) -> None:
+        at = time.monotonic()
+        for block_id, chunk in chunks.items():
+            stream = self.streams.get(block_id)
+            fresh = stream is None or stream.iteration != chunk.iteration
+            if fresh:
+                stream = self.streams[block_id] = StreamState(chunk.iteration)
+            stream.add(chunk, at)
+            if pane := self._pane(block_id):
+                if fresh:
+                    pane.stream_started(stream)
+                else:
+                    pane.stream_written(stream, chunk.text)
+
+    def stream_ended(self, block_id: str) -> None:
+        self.streams.pop(block_id, None)
+        if pane := self._pane(block_id):
+            pane.stream_ended()
+
+    @property
+    def streaming(self) -> bool:
+        return bool(self.streams)

@@ -1,0 +1,103 @@
+"""The Digests browser: the workspace's sources as a tree grouped by reader kind, the selected one's
+digest rendered as Markdown. The listing is the core's `explore` (registered sources first, then the
+walk with `.gitignore` respected), so the tree shows what an agent's map shows."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Markdown, Tree
+from textual.widgets.tree import TreeNode
+
+from brainloop_tui.core.explore import ExploreEntry, explore
+from brainloop_tui.core.readers import DigestKind, read_digest
+from brainloop_tui.core.readers.models import DIGEST_KINDS
+from brainloop_tui.tui import keys
+from brainloop_tui.tui.format import digest_markdown
+
+KIND_TITLES: dict[DigestKind, str] = {"code": "Code", "markdown": "Markdown", "config": "Config",
+                                      "sqlite": "SQLite"}
+MAX_LISTED_FILES = 500
+HINT = "Pick a file on the left to see its digest: what an LLM or an agent reads instead of the raw text."
+
+
+def group_by_kind(entries: list[ExploreEntry]) -> dict[DigestKind, list[ExploreEntry]]:
+    """Entries a reader handles, by kind (in the readers' order), each group sorted by path."""
+    groups: dict[DigestKind, list[ExploreEntry]] = {kind: [] for kind in DIGEST_KINDS}
+    for entry in entries:
+        if entry.kind is not None:
+            groups[entry.kind].append(entry)
+    return {kind: sorted(found, key=lambda e: e.path) for kind, found in groups.items() if found}
+
+
+class DigestsPane(Horizontal):
+    BINDINGS = keys.bindings(keys.DIGEST_KEYS)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.loaded = False
+        self.selected: ExploreEntry | None = None
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[ExploreEntry | None] = Tree("workspace", id="digest-tree")
+        tree.show_root = False
+        yield tree
+        with VerticalScroll(id="digest-body"):
+            yield Markdown(HINT, id="digest-markdown")
+
+    def activate(self) -> None:
+        """Called when the tab is shown: the listing is made on first use, not at start-up."""
+        if not self.loaded:
+            self.loaded = True
+            self.load_tree()
+
+    def action_refresh(self) -> None:
+        self.load_tree()
+        if self.selected is not None:
+            self.load_digest(self.selected, refresh=True)
+
+    @work(exclusive=True, group="digest-tree", exit_on_error=False)
+    async def load_tree(self) -> None:
+        tree = self.query_one("#digest-tree", Tree)
+        if not tree.root.children:
+            tree.root.add_leaf("reading the workspace…")
+        result = await self.app.call_core("explore", explore(self.app.wb.store, ".", max_files=MAX_LISTED_FILES))
+        if result is None:
+            return
+        tree.clear()
+        groups = group_by_kind(result.entries)
+        if not groups:
+            tree.root.add_leaf("no file here has a reader (code, Markdown, config, SQLite)")
+        for kind, entries in groups.items():
+            node = tree.root.add(f"{KIND_TITLES[kind]} ({len(entries)})", expand=True)
+            for entry in entries:
+                label = f"✖ {entry.path}" if entry.error else entry.path
+                node.add_leaf(label, data=entry)
+        if result.cut:
+            tree.root.add_leaf(f"… more files than {MAX_LISTED_FILES}: not listed")
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[ExploreEntry | None]) -> None:
+        event.stop()
+        self._select(event.node)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[ExploreEntry | None]) -> None:
+        event.stop()
+        self._select(event.node)
+
+    def _select(self, node: TreeNode[ExploreEntry | None]) -> None:
+        entry = node.data
+        if entry is not None and entry != self.selected:
+            self.selected = entry
+            self.load_digest(entry)
+
+    @work(exclusive=True, group="digest", exit_on_error=False)
+    async def load_digest(self, entry: ExploreEntry, refresh: bool = False) -> None:
+        markdown = self.query_one("#digest-markdown", Markdown)
+        digest = await self.app.call_core(
+            f"digest of {entry.path}", read_digest(self.app.wb.store, entry.path, kind=entry.kind, refresh=refresh))
+        if digest is None:
+            await markdown.update(f"# {entry.path}\n\nNo digest: {entry.error or 'the reader failed (see the notice)'}")
+            return
+        await markdown.update(digest_markdown(digest))
+        self.query_one("#digest-body", VerticalScroll).scroll_home(animate=False)

@@ -1,0 +1,126 @@
+"""Fixtures of the TUI tests: the app on a real workspace, talking to the loopback LLM server.
+
+Snapshots (SVG, 120×40, fixed theme) live in the top-level `snapshots/` folder: the extension below
+moves syrupy's single-file SVG snapshots there (create or update them with `--snapshot-update`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from loopback_llm import loopback_llm  # noqa: F401 (a fixture, used by name)
+from pytest_textual_snapshot import SVGImageExtension
+from syrupy.location import PyTestLocation
+from textual.pilot import Pilot
+
+from brainloop_tui.core.config import Settings
+from brainloop_tui.core.llm import close_shared_client
+from brainloop_tui.tui.app import BrainloopApp, open_app
+
+SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "snapshots"
+SIZE = (120, 40)
+TEST_KEY = "test-key-not-real"
+
+
+class TopLevelSVGExtension(SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        return str(SNAPSHOT_DIR / test_location.basename)  # syrupy relates snapshots to tests by the file name
+
+
+@pytest.fixture
+def svg_snapshot(snapshot):
+    return snapshot.use_extension(TopLevelSVGExtension)
+
+
+@pytest.fixture(autouse=True)
+async def _shared_client_closed():
+    """Each test has its own event loop: the shared HTTP client of the last one is closed with it."""
+    yield
+    await close_shared_client()
+
+
+@pytest.fixture
+def settings(loopback_llm) -> Settings:
+    return Settings(base_url=loopback_llm.base_url, model=loopback_llm.model, api_key=TEST_KEY, provider="http",
+                    auto_refine=0)
+
+
+@pytest.fixture
+async def make_app(workspace: Path, settings: Settings):
+    """`await make_app(**settings_overrides)`: the app on the test's workspace (its worker not started,
+    so no heartbeat row varies between runs); shut down after the test, which closes the store."""
+    apps: list[BrainloopApp] = []
+
+    async def make(**overrides: object) -> BrainloopApp:
+        chosen = settings.model_copy(update=overrides) if overrides else settings
+        app = await open_app(workspace, chosen)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        await app.wb.worker.shutdown()
+
+
+# Pilot.press and Pilot.pause end by waiting for a callback queued on every widget of the screen; a
+# widget replaced meanwhile never runs it (the block viewer replaces its diff whenever the block
+# changes), and the wait then hangs for 30 s. These helpers wait on observable state instead.
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    """The keys, delivered as Pilot.press delivers them (through the driver, one by one)."""
+    await pilot.app._press_keys(keys)
+    await idle(pilot)
+
+
+async def idle(pilot: Pilot) -> None:
+    """Until no widget of the screen has a message waiting (a few loop turns)."""
+    app = pilot.app
+    for _ in range(500):
+        await asyncio.sleep(0.005)
+        nodes = [app, *app.screen.walk_children(with_self=True)]
+        if not any(node._message_queue.qsize() for node in nodes):
+            return
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
+    """Let the app run until `condition()` holds (a generous bound, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def _busy(app) -> bool:
+    """A worker of the app or of the screen shown is running (one behind a dialog waits for the dialog)."""
+    return any(w.is_running and w.group not in ("stop", "poll") and getattr(w.node, "screen", app) in (app, app.screen)
+               for w in app.workers)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until no worker is running (loads, generations) and the screen has caught up."""
+    await wait_for(pilot, lambda: not _busy(pilot.app), "the app's workers to finish")
+    await idle(pilot)
+
+
+async def screenshot(pilot: Pilot) -> str:
+    """The screen as SVG with nothing that varies between runs: no toasts, no blinking cursor."""
+    app = pilot.app
+    await settle(pilot)
+    app.clear_notifications()
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.wait_for_scheduled_animations()
+    await idle(pilot)
+    await asyncio.sleep(0.05)  # one refresh of the screen after the last change
+    return app.export_screenshot()
+
+
+def notices(app: BrainloopApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
