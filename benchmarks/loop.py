@@ -16,6 +16,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -36,15 +38,22 @@ async def timed(work) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def overhead(server: LoopbackLLM, workspace: Path, iterations: int) -> None:
-    server.default = Answer(CODE, chunks=1)
+@asynccontextmanager
+async def loop_on(server: LoopbackLLM, workspace: Path) -> AsyncIterator[tuple[Loop, HttpProvider]]:
+    """A loop and the provider it uses, so direct calls and loop calls share one connection pool."""
     settings = Settings(provider="http", base_url=server.base_url, model=server.model, api_key="k", auto_refine=0)
     provider = HttpProvider(base_url=server.base_url, model=server.model, api_key="k")
-    async with await Store.open(workspace) as store:
-        async def shared_provider():
-            return provider
 
-        loop = Loop(store, settings, shared_provider, origin="cli")
+    async def same_provider() -> HttpProvider:
+        return provider
+
+    async with await Store.open(workspace) as store:
+        yield Loop(store, settings, same_provider, origin="cli"), provider
+
+
+async def overhead(server: LoopbackLLM, workspace: Path, iterations: int) -> None:
+    server.default = Answer(CODE, chunks=1)
+    async with loop_on(server, workspace) as (loop, provider):
         state = await loop.propose("an add function", ["calc.py"])
         request = ChatRequest.of("an add function", temperature=0.3, max_completion_tokens=256)
         raw, looped = [], []
@@ -58,13 +67,7 @@ async def overhead(server: LoopbackLLM, workspace: Path, iterations: int) -> Non
 
 async def parallel_blocks(server: LoopbackLLM, workspace: Path) -> None:
     server.default = Answer(CODE, chunks=1, first_byte_delay=1.0)
-    settings = Settings(provider="http", base_url=server.base_url, model=server.model, api_key="k", auto_refine=0)
-    provider = HttpProvider(base_url=server.base_url, model=server.model, api_key="k")
-    async with await Store.open(workspace) as store:
-        async def shared_provider():
-            return provider
-
-        loop = Loop(store, settings, shared_provider, origin="cli")
+    async with loop_on(server, workspace) as (loop, provider):
         one = await timed(complete(provider, ChatRequest.of("x", temperature=0.6, max_completion_tokens=256)))
         four = await timed(loop.propose("four modules", ["a.py", "b.py", "c.py", "d.py"]))
     print(f"1 s per answer: one direct call {one / 1000:.2f} s, four blocks in one propose {four / 1000:.2f} s "
