@@ -157,7 +157,7 @@ class Loop:
         blocks = [
             Block(id=_new_id("b-"), session_id=session_id, path=target, language=language_of(target, language),
                   kind=kind, target_db=target_db if kind == "sql" else None, status="pending", current_iteration=0,
-                  disk_sha256=self._disk_sha(target) if kind == "file" else None,
+                  disk_sha256=await asyncio.to_thread(self._disk_sha, target) if kind == "file" else None,
                   created_at=created, updated_at=created)
             for target in targets
         ]
@@ -200,7 +200,7 @@ class Loop:
         code = current.code if current else None
         disk = await self._disk_text(block)
         if block.kind == "file":
-            block = await self._set_block(block, disk_sha256=self._disk_sha(block.path))
+            block = await self._set_block(block, disk_sha256=await asyncio.to_thread(self._disk_sha, block.path))
         diff_previous = files.unified_diff(previous.code or "", code or "", block.path,
                                            before_label=f"iteration {previous.number}",
                                            after_label=f"iteration {current.number}") if previous and current else ""
