@@ -20,7 +20,6 @@ from textual import work
 from textual.app import App
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.worker import Worker, WorkerState
 
 from brainloop_tui.core.config import LoadedSettings, Settings
 from brainloop_tui.core.errors import BrainloopError
@@ -31,6 +30,7 @@ from brainloop_tui.tui import keys
 from brainloop_tui.tui.commands import BrainloopCommands
 from brainloop_tui.tui.screens.main import MainScreen
 from brainloop_tui.tui.screens.simple import HelpScreen, ProviderScreen
+from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,7 +40,7 @@ PROVIDER_ERRORS = (NoProviderError, LocalModelError, AuthenticationError, ModelN
 DEFAULT_THEME = "textual-dark"
 
 
-class BrainloopApp(App[None]):
+class BrainloopApp(ReportsWorkerErrors, App[None]):
     CSS_PATH = "brainloop.tcss"
     TITLE = "Brainloop"
     COMMANDS = App.COMMANDS | {BrainloopCommands}
@@ -91,13 +91,6 @@ class BrainloopApp(App[None]):
             self.notify(f"unexpected error: {exc!r} (details in the log, .brainloop/brainloop.log)", title=what,
                         severity="error", timeout=15)
         return None
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed (a bug: core errors are handled where they are called) is a notice."""
-        if event.state == WorkerState.ERROR:
-            log.error("worker %s failed", event.worker.name, exc_info=event.worker.error)
-            self.notify(f"unexpected error in {event.worker.name}: {event.worker.error!r}", severity="error",
-                        timeout=15)
 
     @work(group="provider", exit_on_error=False)
     async def check_provider(self) -> None:

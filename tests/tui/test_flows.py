@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from loopback_llm import Answer, Status
-from textual.widgets import DataTable, Input, Log, Markdown, Static, TextArea, Tree
+from textual.widgets import DataTable, Input, Markdown, Static, TextArea, Tree
 from textual_diff_view import DiffView
 
 from brainloop_tui.core.demo import make_demo_workspace
@@ -77,8 +77,8 @@ async def test_propose_streams_live_then_shows_the_code(make_app, loopback_llm) 
         table = main.query_one("#session-table", DataTable)
         assert table.row_count == 1 and "the answer" in str(table.get_row_at(0))
         assert any("proposed" in n for n in notices(app))
-        # The stream shown was the answer as it arrived.
-        assert "return 1" in "\n".join(pane.query_one(Log).lines)
+        # The stream showed the answer as it arrived.
+        assert "return 1" in str(pane.query_one(".stream", Static).render())
 
 
 async def test_refine_diffs_commit_and_undo(make_app, loopback_llm, workspace: Path) -> None:

@@ -191,3 +191,25 @@ def test_session_filter_words() -> None:
                              created_at=0, updated_at=0)
     assert matches(session, ["date", "mcp"]) and matches(session, [])
     assert not matches(session, ["date", "tui"])
+
+
+async def test_a_failing_worker_is_a_notice_not_a_crash() -> None:
+    from textual import work
+    from textual.app import App
+
+    from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
+
+    class Failing(ReportsWorkerErrors, App[None]):
+        @work(exit_on_error=False)
+        async def broken(self) -> None:
+            raise RuntimeError("a bug")
+
+    app = Failing()
+    async with app.run_test() as pilot:
+        app.broken()
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if app._notifications:
+                break
+        assert app.is_running
+        assert ["unexpected error in broken: RuntimeError('a bug')" in n.message for n in app._notifications] == [True]

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from brainloop_tui.core.actions import Action, run_action
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.screens.dialog import Dialog
+from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
 
 MAX_RESULT_CHARS = 20_000
 
@@ -42,7 +43,7 @@ def result_content(message: str, data: dict[str, Any]) -> Content:
     return Content.assemble((message, "bold"), "\n\n", highlight(shown, language="json"))
 
 
-class ActionScreen(Dialog[None]):
+class ActionScreen(ReportsWorkerErrors, Dialog[None]):
     BINDINGS = keys.bindings([keys.find("submit")])
 
     def __init__(self, action: Action) -> None:

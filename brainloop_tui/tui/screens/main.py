@@ -12,6 +12,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -38,12 +39,14 @@ from brainloop_tui.tui.widgets.block_viewer import BlockView, BlockViewer
 from brainloop_tui.tui.widgets.digests import DigestsPane
 from brainloop_tui.tui.widgets.sessions import SessionsPane
 from brainloop_tui.tui.widgets.stats import StatsPane
+from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from brainloop_tui.tui.app import BrainloopApp
 
 POLL_SECONDS = 1.0  # another process's sessions appear within 2 s
 AGES_SECONDS = 30.0
+STREAM_FPS = 30
 SESSION_LIMIT = 500
 TAB_FOCUS = {"loop": "#session-table", "digests": "#digest-tree", "stats": "#stats-pane"}
 BLOCK_ACTIONS = frozenset({"audit", "refine", "commit", "commit_all", "undo", "step_iteration", "mark_base",
@@ -64,7 +67,7 @@ def disk_texts(workspace: Path, state: SessionState) -> dict[str, str | None]:
     return {b.block.id: read_disk(workspace, b.block) for b in state.blocks}
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS = keys.bindings(keys.MAIN_KEYS)
     AUTO_FOCUS = "#session-table"  # keys work at once; `/` goes to the filter
     app: BrainloopApp
@@ -77,6 +80,7 @@ class MainScreen(Screen[None]):
         self._awaiting_proposal = False
         self._buffer = StreamBuffer()
         self._data_version: int | None = None
+        self._last_flush = 0.0
         self._unsubscribe = lambda: None
 
     def compose(self) -> ComposeResult:
@@ -161,6 +165,15 @@ class MainScreen(Screen[None]):
             self.load_state(event.session_id)
 
     def on_stream_flush(self, message: StreamFlush) -> None:
+        # At most STREAM_FPS draws a second: deltas keep queueing (no new message) until the next one.
+        wait = self._last_flush + 1 / STREAM_FPS - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._flush_stream)
+        else:
+            self._flush_stream()
+
+    def _flush_stream(self) -> None:
+        self._last_flush = time.monotonic()
         self.viewer.stream_received(self._buffer.drain())
 
     @work(exclusive=True, group="poll", exit_on_error=False)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Log, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from brainloop_tui.tui.widgets.diff import StableDiffView
 
 from brainloop_tui.core.loop.models import Block, BlockState, Iteration, SessionState
@@ -28,8 +28,9 @@ Mode = Literal["code", "iterations", "disk"]
 MODES: tuple[Mode, ...] = ("code", "iterations", "disk")
 
 
-def pane_id(block_id: str) -> str:
-    return f"block-{block_id}"
+def pane_id(index: int) -> str:
+    """Tabs are by position and reused from session to session (Textual keeps every tab ever removed)."""
+    return f"block-{index}"
 
 
 @dataclass
@@ -171,24 +172,42 @@ def _body(view: BlockView, mode: Mode, split: bool) -> Widget:
 
 
 class BlockPane(TabPane):
-    def __init__(self, view: BlockView) -> None:
-        super().__init__(view.block.path, id=pane_id(view.block.id))
+    def __init__(self, view: BlockView, index: int, stream: StreamState | None = None) -> None:
+        super().__init__(view.block.path, id=pane_id(index))
         self.view = view
         self._shown_key: tuple | None = None
+        self._stream = stream  # shown once mounted: deltas may arrive before the pane is composed
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Static(classes="block-header")
         yield Static(classes="stream-meter")
-        yield Log(classes="stream", auto_scroll=True)
+        yield Static(classes="stream")
         with Horizontal(classes="block-body"):
             yield Vertical(classes="block-main")
             yield VerticalScroll(Static(classes="diagnostics-text"), classes="diagnostics")
+
+    def show(self, view: BlockView, stream: StreamState | None) -> None:
+        """Another block (of another session) in this tab."""
+        if view is not self.view:
+            self.view, self._shown_key = view, None
+        if stream is not None:
+            self.stream_started(stream)
+        elif self._stream is not None:
+            self.stream_ended()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._stream is not None:
+            self.stream_started(self._stream)
+        viewer = self.query_ancestor(BlockViewer)
+        self.call_later(self.render_view, viewer.mode, viewer.split)
 
     async def render_view(self, mode: Mode, split: bool) -> None:
         view = self.view
         key = (mode, split, view.viewed, view.compared and view.compared.number, view.disk,
                tuple((i.number, i.status, i.sha256) for i in view.state.iterations), view.block.status)
-        if key == self._shown_key:
+        if not self._ready or key == self._shown_key:
             return
         self._shown_key = key
         self.query_one(".block-header", Static).update(_header(view, mode))
@@ -202,19 +221,22 @@ class BlockPane(TabPane):
         await main.mount(_body(view, mode, split))
 
     def stream_started(self, stream: StreamState) -> None:
-        log = self.query_one(Log)
-        log.clear()
-        if stream.text:
-            log.write(stream.text)
-        self.add_class("-streaming")
-        self.query_one(".stream-meter", Static).update(stream.line(time.monotonic()))
+        self._stream = stream
+        if self._ready:
+            self.add_class("-streaming")
+            self.stream_written(stream)
 
-    def stream_written(self, stream: StreamState, text: str) -> None:
-        if text:
-            self.query_one(Log).write(text)
+    def stream_written(self, stream: StreamState) -> None:
+        """The meter, and the tail of the answer that fits: a fixed-size update, so no layout pass."""
+        if not self._ready:
+            return  # on_mount shows it
+        shown = self.query_one(".stream", Static)
+        rows = max(1, shown.size.height or 1)
+        shown.update(Content("\n".join(stream.text.rsplit("\n", rows)[-rows:])))
         self.query_one(".stream-meter", Static).update(stream.line(time.monotonic()))
 
     def stream_ended(self) -> None:
+        self._stream = None
         self.remove_class("-streaming")
 
 
@@ -261,23 +283,29 @@ class BlockViewer(Vertical):
         """Show a session (or its new state). One at a time, and never left half-done: callers shield it."""
         async with self._showing:
             tabs = self.query_one(TabbedContent)
-            if self.state is None or self.state.session.id != state.session.id:
+            new_session = self.state is None or self.state.session.id != state.session.id
+            if new_session:
                 self.views = {}
-                await tabs.clear_panes()
             self.state = state
             self._show_header()
-            for block_state in state.blocks:
-                block_id = block_state.block.id
-                view = self.views.get(block_id)
-                if view is not None:
-                    view.update(block_state, disk.get(block_id))
-                    continue
-                view = BlockView(block_state, disk.get(block_id))
-                pane = BlockPane(view)
-                await tabs.add_pane(pane)
-                self.views[block_id] = view
-                if block_id in self.streams:
-                    pane.stream_started(self.streams[block_id])
+            panes = {pane.id: pane for pane in tabs.query(BlockPane)}
+            for index, block_state in enumerate(state.blocks):
+                block = block_state.block
+                view = self.views.get(block.id)
+                if view is None:
+                    view = self.views[block.id] = BlockView(block_state, disk.get(block.id))
+                else:
+                    view.update(block_state, disk.get(block.id))
+                pane = panes.pop(pane_id(index), None)
+                if pane is None:
+                    await tabs.add_pane(BlockPane(view, index, self.streams.get(block.id)))
+                else:
+                    pane.show(view, self.streams.get(block.id))
+                    tabs.get_tab(pane_id(index)).label = block.path
+            for unused in panes:
+                await tabs.remove_pane(unused)
+            if new_session and state.blocks:
+                tabs.active = pane_id(0)
             await self.render_current()
 
     @property
@@ -332,14 +360,17 @@ class BlockViewer(Vertical):
 
     def next_block(self) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [pane_id(block.block.id) for block in self.state.blocks] if self.state else []
+        ids = [pane_id(index) for index in range(len(self.state.blocks))] if self.state else []
         if len(ids) > 1 and tabs.active in ids:
             tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
 
     # -- streaming --------------------------------------------------------------------------------
 
     def _pane(self, block_id: str) -> BlockPane | None:
-        found = self.query(f"#{pane_id(block_id)}")
+        blocks = [b.block.id for b in self.state.blocks] if self.state else []
+        if block_id not in blocks:
+            return None
+        found = self.query(f"#{pane_id(blocks.index(block_id))}")
         return found.first(BlockPane) if found else None
 
     def stream_started(self, block_id: str, iteration: int) -> None:
@@ -359,7 +390,7 @@ class BlockViewer(Vertical):
                 if fresh:
                     pane.stream_started(stream)
                 else:
-                    pane.stream_written(stream, chunk.text)
+                    pane.stream_written(stream)
 
     def stream_ended(self, block_id: str) -> None:
         self.streams.pop(block_id, None)

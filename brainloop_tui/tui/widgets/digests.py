@@ -15,6 +15,7 @@ from brainloop_tui.core.readers import DigestKind, read_digest
 from brainloop_tui.core.readers.models import DIGEST_KINDS
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.format import digest_markdown
+from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
 
 KIND_TITLES: dict[DigestKind, str] = {"code": "Code", "markdown": "Markdown", "config": "Config",
                                       "sqlite": "SQLite"}
@@ -31,7 +32,7 @@ def group_by_kind(entries: list[ExploreEntry]) -> dict[DigestKind, list[ExploreE
     return {kind: sorted(found, key=lambda e: e.path) for kind, found in groups.items() if found}
 
 
-class DigestsPane(Horizontal):
+class DigestsPane(ReportsWorkerErrors, Horizontal):
     BINDINGS = keys.bindings(keys.DIGEST_KEYS)
 
     def __init__(self, *, id: str | None = None) -> None:

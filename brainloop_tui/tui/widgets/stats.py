@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from brainloop_tui.core.stats import Stats, collect_stats
 from brainloop_tui.tui.format import ago, event_details
+from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
 
 REFRESH_SECONDS = 2.0
 
@@ -55,7 +56,7 @@ def sessions_card(stats: Stats) -> Content:
                               ("all", f"{stats.sessions_total:,}")])
 
 
-class StatsPane(VerticalScroll):
+class StatsPane(ReportsWorkerErrors, VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stats: Stats | None = None
