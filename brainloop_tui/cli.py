@@ -202,9 +202,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path, LoadedSettings], Corouti
 def run_demo(args: argparse.Namespace, cli_values: dict[str, Any]) -> int:
     import platformdirs
 
-    from brainloop_tui.core.demo import make_demo_workspace
+    from brainloop_tui.core.demo import make_demo_workspace, register_demo_sources
 
     folder = make_demo_workspace(args.folder or platformdirs.user_data_path("brainloop") / "demo")
+    asyncio.run(register_demo_sources(folder))
     print(f"demo workspace: {folder}", file=sys.stderr)
     return open_workbench(folder, load_settings(folder, cli_values))
 

@@ -331,3 +331,13 @@ def make_demo_workspace(folder: Path) -> Path:
     except (OSError, sqlite3.Error) as exc:
         raise DemoError(f"cannot make the demo workspace in {folder}: {exc}") from exc
     return folder
+
+
+async def register_demo_sources(workspace: Path) -> None:
+    """Register the demo's database as a source, so the digests browser and `explore` show it (once)."""
+    from brainloop_tui.core.db import Store
+    from brainloop_tui.core.sources import add_source, list_sources
+
+    async with await Store.open(workspace, input_writable=True) as store:
+        if DATABASE not in {source.path for source in await list_sources(store)}:
+            await add_source(store, DATABASE, "sqlite", "the demo's inventory database")

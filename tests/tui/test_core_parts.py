@@ -76,3 +76,15 @@ def test_a_demo_folder_is_reused_and_other_folders_are_refused(tmp_path: Path) -
         make_demo_workspace(a_file)
     assert not (tmp_path / "demo2").exists()
     assert (demo / MARKER).is_file()
+
+
+async def test_the_demo_database_is_registered_once(tmp_path: Path) -> None:
+    from brainloop_tui.core.db import Store
+    from brainloop_tui.core.demo import register_demo_sources
+    from brainloop_tui.core.sources import list_sources
+
+    demo = make_demo_workspace(tmp_path / "demo")
+    await register_demo_sources(demo)
+    await register_demo_sources(demo)  # a reused demo: nothing added twice, no error
+    async with await Store.open(demo) as store:
+        assert [(s.path, s.kind, s.health) for s in await list_sources(store)] == [(DATABASE, "sqlite", "ok")]
