@@ -1,4 +1,5 @@
-"""A session as one Markdown document: the prompt, then every block with every iteration."""
+"""A session as one Markdown document: the prompt, then every block with every iteration and the
+feedback that asked for it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ def _iteration(iteration: Iteration, language: str | None) -> list[str]:
     if iteration.model:
         head += f" · {iteration.model}"
     lines = [head, ""]
+    if iteration.feedback:
+        who = "the validators" if iteration.feedback_origin == "auto" else "the reviewer"
+        lines += [f"Feedback from {who}:", "", *(f"> {line}".rstrip() for line in iteration.feedback.splitlines()), ""]
     if iteration.error:
         lines += [f"Failed: {iteration.error}", ""]
     if iteration.diagnostics:

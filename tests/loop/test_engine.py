@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from loopback_llm import Answer, LoopbackLLM, loopback_llm  # noqa: F401 - the fixture
+from loopback_llm import Answer, LoopbackLLM
 
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
@@ -72,6 +72,8 @@ async def test_propose_refine_commit(loop: Loop, loopback_llm: LoopbackLLM, work
     assert (workspace / "calc.py").stat().st_mtime_ns == mtime
     refinements = await loop.store.lifecycle.fetchall("SELECT feedback, origin FROM block_refinements")
     assert [tuple(r) for r in refinements] == [("add type hints", "user")]
+    iterations = await loop.iterations(block.block.id)  # each iteration says what feedback produced it
+    assert [(i.feedback, i.feedback_origin) for i in iterations] == [(None, None), ("add type hints", "user")]
     assert (await loop.store.lifecycle.fetchone("SELECT count(*) FROM usage"))[0] == 2
 
 
@@ -113,6 +115,7 @@ async def test_auto_refine_feeds_errors_back(loop: Loop, loopback_llm: LoopbackL
     assert "Fix these problems" in feedback and "line 1" in feedback
     origins = await loop.store.lifecycle.fetchall("SELECT origin FROM block_refinements")
     assert [r[0] for r in origins] == ["auto"]
+    assert block.iterations[1].feedback_origin == "auto" and "Fix these problems" in block.iterations[1].feedback
 
 
 async def test_blocks_of_a_session_are_generated_concurrently(loop: Loop, loopback_llm: LoopbackLLM) -> None:

@@ -27,7 +27,8 @@ def iteration(number: int, code: str | None, status: str = "done", **extra) -> I
     return Iteration(id=number, block_id="b-1", number=number, phase="propose" if number == 1 else "refine",
                      status=status, temperature=0.6, prompt="p", raw_answer=code, code=code, sha256=None,
                      model="m", error=extra.get("error"), usage_id=None, created_at=0.0, finished_at=1.0,
-                     diagnostics=extra.get("diagnostics", []))
+                     diagnostics=extra.get("diagnostics", []), feedback=extra.get("feedback"),
+                     feedback_origin=extra.get("feedback_origin"))
 
 
 def block_state(*iterations: Iteration, current: int | None = None) -> BlockState:
@@ -78,11 +79,14 @@ def test_session_export_has_every_iteration() -> None:
                         context=["README.md"], created_at=0.0, updated_at=60.0),
         blocks=[block_state(iteration(1, "x = 1\n"), iteration(2, None, "failed", error="timed out"),
                             iteration(3, "x = 2\n", diagnostics=[Diagnostic(severity="warning", source="patterns",
-                                                                            message="snake_case")]))])
+                                                                            message="snake_case")],
+                      feedback="two, not one\n\nplease", feedback_origin="user"))])
     text = session_markdown(state)
     assert text.startswith("# Dates\n\nSession `s-1` · active · proposed by tui · created 1970-01-01 00:00:00 UTC")
     assert "## Prompt\n\nParse dates\nstrictly" in text and "Context files: `README.md`" in text
     assert "### Iteration 2 · refine · failed · T 0.6 · m\n\nFailed: timed out" in text
+    assert "### Iteration 3 · refine · done · T 0.6 · m\n\nFeedback from the reviewer:\n\n> two, not one\n>\n> please\n" \
+        in text
     assert "- ▲ patterns: snake_case" in text and "```python\nx = 2\n```" in text
     assert export_path("s-1") == ".brainloop/exports/s-1.md"
 

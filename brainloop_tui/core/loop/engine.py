@@ -106,7 +106,9 @@ class Loop:
 
     async def iterations(self, block_id: str) -> list[Iteration]:
         rows = await self.store.lifecycle.fetchall(
-            "SELECT * FROM iterations WHERE block_id = ? ORDER BY number", (block_id,))
+            "SELECT i.*, r.feedback, r.origin AS feedback_origin FROM iterations i"
+            " LEFT JOIN block_refinements r ON r.iteration_id = i.id WHERE i.block_id = ? ORDER BY i.number",
+            (block_id,))
         return [from_row(Iteration, row) for row in rows]
 
     async def state(self, session_id: str, errors: dict[str, str] | None = None) -> SessionState:

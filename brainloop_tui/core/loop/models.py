@@ -65,6 +65,8 @@ class Iteration(BaseModel):
     usage_id: int | None
     created_at: float
     finished_at: float | None
+    feedback: str | None = None  # what the refinement that produced this iteration asked for
+    feedback_origin: Literal["user", "auto"] | None = None  # a person (or agent), or the validators
 
     _diagnostics = field_validator("diagnostics", mode="before")(_json_column)
 
