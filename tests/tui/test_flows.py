@@ -402,6 +402,41 @@ async def test_digests_browser(make_app, workspace: Path) -> None:
         assert markdown.source.startswith(f"# {path}")
 
 
+async def test_digests_browser_summarizes_with_the_llm(make_app, loopback_llm, workspace: Path) -> None:
+    make_demo_workspace(workspace)
+    loopback_llm.enqueue(Status(400, {"message": "prompt rejected", "type": "invalid_request_error",
+                                      "param": None, "code": None}),
+                         Answer("The demo's  overview:\nwhat the\nshop does."))
+    app = await make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "2")
+        tree = app.screen.query_one("#digest-tree", Tree)
+        await wait_for(pilot, lambda: tree.root.children, "the sources tree")
+        tree.focus()
+        await press(pilot, "s")
+        assert any("Pick a file first" in n for n in notices(app))
+        await press(pilot, "down", "down")
+        markdown = app.screen.query_one("#digest-markdown", Markdown)
+        await wait_for(pilot, lambda: "## Digest" in markdown.source, "a digest")
+        path = tree.cursor_node.data.path
+        await press(pilot, "s")  # the model refuses: a notice, and the digest stays as it was
+        await wait_for(pilot, lambda: any("prompt rejected" in n for n in notices(app)), "the refusal")
+        await settle(pilot)
+        assert "## Summary" not in markdown.source
+        await press(pilot, "s")
+        await wait_for(pilot, lambda: "## Summary" in markdown.source, "the summary")
+        assert "The demo's overview: what the shop does." in markdown.source  # one paragraph
+        (request,) = [r for r in loopback_llm.chat_requests()[-1:]]
+        assert path in request.body["messages"][-1]["content"]
+        # Kept with the digest: shown again when the file is picked again, with no other call.
+        calls = len(loopback_llm.chat_requests())
+        await press(pilot, "down")
+        await wait_for(pilot, lambda: not markdown.source.startswith(f"# {path}"), "another digest")
+        await press(pilot, "up")
+        await wait_for(pilot, lambda: "## Summary" in markdown.source, "the kept summary")
+        assert len(loopback_llm.chat_requests()) == calls
+
+
 async def test_stats_dashboard(make_app, loopback_llm) -> None:
     loopback_llm.enqueue(Answer(ONE))
     app = await make_app()

@@ -1,6 +1,7 @@
 """The Digests browser: the workspace's sources as a tree grouped by reader kind, the selected one's
-digest rendered as Markdown. The listing is the core's `explore` (registered sources first, then the
-walk with `.gitignore` respected), so the tree shows what an agent's map shows."""
+digest rendered as Markdown, and on request a summary of it written by the LLM (kept with the digest
+until the file changes). The listing is the core's `explore` (registered sources first, then the walk
+with `.gitignore` respected), so the tree shows what an agent's map shows."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets.tree import TreeNode
 from brainloop_tui.core.explore import ExploreEntry, explore
 from brainloop_tui.core.readers import DigestKind, read_digest
 from brainloop_tui.core.readers.models import DIGEST_KINDS
+from brainloop_tui.core.readers.summary import summarize
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.format import digest_markdown
 from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
@@ -20,7 +22,8 @@ from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
 KIND_TITLES: dict[DigestKind, str] = {"code": "Code", "markdown": "Markdown", "config": "Config",
                                       "sqlite": "SQLite"}
 MAX_LISTED_FILES = 500
-HINT = "Pick a file on the left to see its digest: what an LLM or an agent reads instead of the raw text."
+HINT = ("Pick a file on the left to see its digest: what an LLM or an agent reads instead of the raw text. "
+        "s asks the LLM for a summary of it.")
 
 
 def group_by_kind(entries: list[ExploreEntry]) -> dict[DigestKind, list[ExploreEntry]]:
@@ -39,6 +42,7 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         super().__init__(id=id)
         self.loaded = False
         self.selected: ExploreEntry | None = None
+        self.summarizing: ExploreEntry | None = None
 
     def compose(self) -> ComposeResult:
         tree: Tree[ExploreEntry | None] = Tree("workspace", id="digest-tree")
@@ -102,3 +106,32 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
             return
         await markdown.update(digest_markdown(digest))
         self.query_one("#digest-body", VerticalScroll).scroll_home(animate=False)
+
+    def action_summarize(self) -> None:
+        entry = self.selected
+        if entry is None:
+            self.notify("Pick a file first: s summarizes the selected one.", severity="warning")
+        elif entry.error:
+            self.notify(f"{entry.path} has no digest to summarize: {entry.error}", severity="warning")
+        elif self.summarizing is not None:
+            self.notify(f"The LLM is summarizing {self.summarizing.path}; one at a time.", severity="warning")
+        else:
+            self.write_summary(entry)
+
+    # Its own group: moving to another file (which loads that digest) must not cancel the LLM call.
+    @work(exclusive=True, group="digest-summary", exit_on_error=False)
+    async def write_summary(self, entry: ExploreEntry) -> None:
+        self.summarizing = entry
+        self.notify(f"Asking the LLM for a summary of {entry.path}…", title="summary")
+        try:
+            provider = await self.app.call_core("model", self.app.wb.loop.provider())
+            digest = provider and await self.app.call_core(
+                f"summary of {entry.path}", summarize(self.app.wb.store, entry.path, provider))
+        finally:
+            self.summarizing = None
+        if digest is None:
+            return
+        if entry == self.selected:
+            await self.query_one("#digest-markdown", Markdown).update(digest_markdown(digest))
+        else:
+            self.notify(f"The summary of {entry.path} is ready (shown with its digest).", title="summary")
