@@ -1,4 +1,5 @@
-"""Fixtures every test shares: an isolated environment, a workspace folder and an open store."""
+"""Fixtures every test shares: an isolated environment, a workspace folder, an open store, the
+loopback LLM server (`loopback_llm`, from tests/loopback_llm.py) and a clean shared HTTP client."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from brainloop_tui.core.db import Store
+from brainloop_tui.core.llm import close_shared_client
+
+pytest_plugins = ["loopback_llm"]
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +22,14 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+@pytest.fixture(autouse=True)
+async def _shared_client_closed():
+    """Each test has its own event loop: the process's shared HTTP client is closed with it, so no
+    connection of one test's loop is left for the next to close."""
+    yield
+    await close_shared_client()
 
 
 @pytest.fixture(scope="session")

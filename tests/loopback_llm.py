@@ -2,7 +2,7 @@
 
 Reusable by any test that needs a model without the internet:
 
-    from loopback_llm import Answer, LoopbackLLM, Status, loopback_llm  # noqa: F401 (the fixture)
+    from loopback_llm import Answer, LoopbackLLM, Status  # the `loopback_llm` fixture is global (conftest)
 
     async def test_x(loopback_llm):
         loopback_llm.enqueue(Status(429, headers={"retry-after-ms": "50"}), Answer("print(1)\\n"))

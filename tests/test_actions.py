@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from loopback_llm import Answer, LoopbackLLM, loopback_llm  # noqa: F401 - the fixture
+from loopback_llm import Answer, LoopbackLLM
 
 from brainloop_tui.core.actions import ACTION_NAMES, ACTIONS, ActionContext, ActionError, run_action
 from brainloop_tui.core.config import Settings

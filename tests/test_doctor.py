@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loopback_llm import LoopbackLLM, loopback_llm  # noqa: F401 - the fixture
+from loopback_llm import LoopbackLLM
 
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from files import write
 
 from brainloop_tui.core import explore as explore_module
 from brainloop_tui.core.db import Store
@@ -20,16 +21,6 @@ GO = 'package api\n\nimport "context"\n\nfunc ServeUsers(ctx context.Context) er
 PYTHON = '"""Loads users."""\n\n\nclass UserLoader:\n    def load(self) -> list[str]:\n        return []\n'
 SQL = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
 MARKDOWN = "# Project\n\n## Setup\n\nRun it.\n"
-
-
-def write(root: Path, rel: str, content: str | bytes) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def sample(root: Path) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from files import write
 
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.readers.render import token_estimate
@@ -29,13 +30,6 @@ async def writer(workspace: Path):
     opened = await Store.open(workspace, input_writable=True)
     yield opened
     await opened.close()
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def make_database(path: Path) -> None:

@@ -6,18 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from files import write
 
 from brainloop_tui.core.walk import WalkError, iter_workspace_files
-
-
-def write(root: Path, rel: str, content: str | bytes = "x\n") -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def walked(root: Path, **limits: int) -> list[str]:

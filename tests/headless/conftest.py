@@ -1,11 +1,10 @@
-"""Fixtures of the MCP tests: a small project to serve, and the loopback LLM server."""
+"""Fixtures of the MCP tests: a small project to serve (the loopback LLM server is global: tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from loopback_llm import loopback_llm  # noqa: F401 (a fixture, used by name)
 
 from .mcp_helpers import make_project
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from files import write
 
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.patterns import (
@@ -35,12 +36,6 @@ func handle_request() { request_count := 1; _ = request_count; other_value := 2;
 '''
 SQL = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY);\nCREATE INDEX idx_users_id ON users (id);\n"
 PYTHON = "def load_items(item_count: int) -> list[int]:\n    return list(range(item_count))\n"
-
-
-def write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def sample_workspace(root: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from loopback_llm import Answer, LoopbackLLM, loopback_llm  # noqa: F401 - the fixture
+from loopback_llm import Answer, LoopbackLLM
 
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.llm import HttpProvider

@@ -12,13 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from loopback_llm import loopback_llm  # noqa: F401 (a fixture, used by name)
 from pytest_textual_snapshot import SVGImageExtension
 from syrupy.location import PyTestLocation
 from textual.pilot import Pilot
 
 from brainloop_tui.core.config import Settings
-from brainloop_tui.core.llm import close_shared_client
 from brainloop_tui.tui.app import BrainloopApp, open_app
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "snapshots"
@@ -35,13 +33,6 @@ class TopLevelSVGExtension(SVGImageExtension):
 @pytest.fixture
 def svg_snapshot(snapshot):
     return snapshot.use_extension(TopLevelSVGExtension)
-
-
-@pytest.fixture(autouse=True)
-async def _shared_client_closed():
-    """Each test has its own event loop: the shared HTTP client of the last one is closed with it."""
-    yield
-    await close_shared_client()
 
 
 @pytest.fixture
