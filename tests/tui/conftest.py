@@ -58,25 +58,22 @@ async def make_app(workspace: Path, settings: Settings):
         await app.wb.worker.shutdown()
 
 
-# Pilot.press and Pilot.pause end by waiting for a callback queued on every widget of the screen; a
-# widget replaced meanwhile never runs it (the block viewer replaces its diff whenever the block
-# changes), and the wait then hangs for 30 s. These helpers wait on observable state instead.
+# Keys go through Pilot.press, as a terminal sends them (driver -> app -> bindings, Input typing
+# included), and idle() is Pilot.pause(): both end by waiting until every widget of the screen has run a
+# callback queued behind its messages. With Textual 8.2.8 a widget replaced meanwhile (the block viewer
+# replaces its diff whenever the block changes) does not stall that wait. App.simulate_key is no
+# substitute: it types nothing for named keys such as "space", and does not wait.
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
-    """The keys, delivered as Pilot.press delivers them (through the driver, one by one)."""
-    await pilot.app._press_keys(keys)
+    """The keys, one by one, as a terminal sends them; then until the screen has caught up."""
+    await pilot.press(*keys)
     await idle(pilot)
 
 
 async def idle(pilot: Pilot) -> None:
-    """Until no widget of the screen has a message waiting (a few loop turns)."""
-    app = pilot.app
-    for _ in range(500):
-        await asyncio.sleep(0.005)
-        nodes = [app, *app.screen.walk_children(with_self=True)]
-        if not any(node._message_queue.qsize() for node in nodes):
-            return
+    """Until every widget of the screen has processed its pending messages and the process is idle."""
+    await pilot.pause()
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
