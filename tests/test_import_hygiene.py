@@ -1,11 +1,14 @@
 """The core and the MCP face never load Textual (headless start-up time depends on it), the core never
-loads the MCP SDK, and nothing loads llama_cpp until the embedded model is used."""
+loads the MCP SDK, nothing loads llama_cpp until the embedded model is used, and the workbench starts
+without the libraries only later work needs (its first frame depends on it)."""
 
 from __future__ import annotations
 
 import pkgutil
 import subprocess
 import sys
+
+import pytest
 
 import brainloop_tui.core
 
@@ -34,6 +37,25 @@ def test_core_loads_neither_face_library() -> None:
 def test_headless_face_does_not_load_textual() -> None:
     loaded = loaded_after_importing(["brainloop_tui.core", "brainloop_tui.headless"])
     assert "textual" not in loaded
+
+
+def test_the_workbench_starts_without_what_only_later_work_needs() -> None:
+    # The readers' parsers, the pattern extractors' .gitignore matcher, explore's process pool and the
+    # HTTP client are imported by the first digest, generation, map or model call: ~0.35 s kept off the
+    # first frame (benchmarks/tui_startup.py).
+    loaded = loaded_after_importing(["brainloop_tui.tui.app"])
+    assert not loaded & {"httpx", "markdown_it", "yaml", "pathspec", "multiprocessing", "llama_cpp", "mcp"}
+
+
+def test_lazy_package_names_resolve() -> None:
+    from brainloop_tui.core import llm, patterns, readers
+
+    for package in (llm, patterns, readers):
+        assert sorted(package.__all__) == package.__all__ and set(package.__all__) <= set(dir(package))
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+    with pytest.raises(AttributeError, match="'brainloop_tui.core.readers' has no attribute 'no_such_name'"):
+        readers.no_such_name  # noqa: B018 (the lookup is the test)
 
 
 def test_the_faces_never_import_each_other() -> None:

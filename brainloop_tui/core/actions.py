@@ -9,14 +9,13 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from brainloop_tui.core import readers  # imported when an action first reads (brainloop_tui.core.lazy)
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.errors import BrainloopError
-from brainloop_tui.core.explore import explore
 from brainloop_tui.core.loop.engine import Loop
 from brainloop_tui.core.loop.models import Audit, CommitOutcome, SessionState, SessionSummary
 from brainloop_tui.core.loop.validators import errors_of
-from brainloop_tui.core.readers import DigestKind, read_digest
 from brainloop_tui.core.stats import collect_stats
 from brainloop_tui.core.workspace import resolve_in_workspace
 
@@ -163,6 +162,8 @@ async def run_generate_sql(ctx: ActionContext, p: GenerateSqlParams) -> ActionRe
 
 
 async def run_explore(ctx: ActionContext, p: ExploreParams) -> ActionResult:
+    from brainloop_tui.core.explore import explore  # with its process pool: imported on first use
+
     result = await explore(ctx.store, p.path, max_depth=p.max_depth, max_files=p.max_files)
     cut = f"; cut at max_files={result.max_files}" if result.cut else ""
     return ActionResult(message=f"{result.path}: {len(result.entries)} file(s) mapped{cut}\n{result.text}",
@@ -203,9 +204,9 @@ async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
                         data={"commits": [_dump(o) for o in outcomes]})
 
 
-def _reader(kind: DigestKind) -> Callable[[ActionContext, ReadParams], Awaitable[ActionResult]]:
+def _reader(kind: readers.DigestKind) -> Callable[[ActionContext, ReadParams], Awaitable[ActionResult]]:
     async def run(ctx: ActionContext, p: ReadParams) -> ActionResult:
-        digest = await read_digest(ctx.store, p.path, kind=kind, refresh=p.refresh)
+        digest = await readers.read_digest(ctx.store, p.path, kind=kind, refresh=p.refresh)
         return ActionResult(message=f"{digest.path}: {digest.headline}", data=_dump(digest))
 
     return run

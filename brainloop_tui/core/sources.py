@@ -19,11 +19,10 @@ from typing import Literal, cast, get_args
 from pydantic import BaseModel
 
 from brainloop_tui.core.config import STATE_DIR_NAME
+from brainloop_tui.core import readers  # the readers are imported when a source is first read
 from brainloop_tui.core.db import Store, from_row, now
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.readers.render import MIN_SECTION_TOKENS, token_budget
-from brainloop_tui.core.readers import ReaderError, SqliteStructure, build_digest
-from brainloop_tui.core.readers.source import load_text
 from brainloop_tui.core.workspace import PathError, relative_name, resolve_in_workspace
 
 SourceKind = Literal["file", "folder", "sqlite", "schema", "contract"]
@@ -86,8 +85,8 @@ def guess_kind(path: Path) -> SourceKind:
 
 def _text(path: Path, rel: str, kind: SourceKind) -> str:
     try:
-        loaded = load_text(path, rel, MAX_CONTENT_BYTES)
-    except ReaderError as exc:
+        loaded = readers.load_text(path, rel, MAX_CONTENT_BYTES)
+    except readers.ReaderError as exc:
         raise SourceError(str(exc)) from exc
     if loaded.truncated:
         raise SourceError(f"{rel} is {loaded.size:,} bytes: a {kind} is at most {MAX_CONTENT_BYTES:,} bytes")
@@ -98,8 +97,8 @@ def _text(path: Path, rel: str, kind: SourceKind) -> str:
 
 def _sqlite_ddl(path: Path, rel: str) -> list[tuple[str, str]]:
     try:
-        structure = cast(SqliteStructure, build_digest(path, rel, kind="sqlite").structure)
-    except ReaderError as exc:
+        structure = cast("readers.SqliteStructure", readers.build_digest(path, rel, kind="sqlite").structure)
+    except readers.ReaderError as exc:
         raise SourceError(str(exc)) from exc
     named = [(table.name, table.ddl) for table in structure.tables]
     named += [(index.name, index.ddl) for index in structure.indexes if index.ddl]

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from brainloop_tui.core.config import STATE_DIR_NAME
 from brainloop_tui.core.errors import BrainloopError
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 SKIPPED_FOLDERS = frozenset({STATE_DIR_NAME, ".git", ".hg", ".svn", "node_modules", "__pycache__"})
 VIRTUALENV_MARKER = "pyvenv.cfg"
@@ -50,6 +52,8 @@ class _Ignores:
             lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return self
+        from pathspec import GitIgnoreSpec  # not at the top: the workbench imports this module at start-up
+
         prefix = f"{folder_rel}/" if folder_rel else ""
         return _Ignores((*self._chain, (prefix, GitIgnoreSpec.from_lines(lines))))
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brainloop_tui.core import llm
 from brainloop_tui.core.actions import ActionContext, ActionResult, run_action
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.events import EventBus
-from brainloop_tui.core.llm import Provider, select_provider
+from brainloop_tui.core.llm import Provider
 from brainloop_tui.core.loop.engine import Loop
 from brainloop_tui.core.runtime import Face, Worker
 
@@ -32,7 +33,7 @@ class Workbench:
         store = await Store.open(workspace, busy_timeout_ms=settings.busy_timeout_ms)
 
         async def provider() -> Provider:
-            return await select_provider(settings, store)
+            return await llm.select_provider(settings, store)  # httpx is imported by the first call
 
         events = EventBus()
         loop = Loop(store, settings, provider, origin=face, events=events)

@@ -71,7 +71,7 @@ class BrainloopApp(ReportsWorkerErrors, App[None]):
             self.notify(f"The remembered theme {remembered!r} is not available; using {DEFAULT_THEME}.",
                         severity="warning")
         self.exit_when_stopped()
-        self.check_provider()
+        self.call_after_refresh(self.check_provider)  # after the first frame: it imports the HTTP client
 
     async def call_core(self, what: str, work: Awaitable[T], *,
                         on_error: Callable[[str], object] | None = None) -> T | None:

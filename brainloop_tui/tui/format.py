@@ -6,10 +6,13 @@ Pure functions (no widgets), so the screens stay small and these are tested on t
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from brainloop_tui.core.loop.validators import Diagnostic
-from brainloop_tui.core.readers.models import Digest
 from brainloop_tui.core.readers.render import human_size
+
+if TYPE_CHECKING:
+    from brainloop_tui.core.readers import Digest
 
 STATUS_MARKS = {
     "active": "●", "committed": "✔", "failed": "✖", "cancelled": "○",

@@ -6,56 +6,27 @@
     usage_id = await record_usage(store, completion, provider=provider.name, phase="propose")
     code = clean_code(completion.text, language)
 
-Importing this package never imports llama_cpp: the embedded provider loads it on first use.
+Importing this package imports neither httpx nor llama_cpp: each name is imported from its module on
+first use (see `brainloop_tui.core.lazy`), and the embedded provider loads llama_cpp on first use.
 """
 
-from brainloop_tui.core.llm.clean import clean_code
-from brainloop_tui.core.llm.errors import (
-    AuthenticationError,
-    BadResponseError,
-    LLMError,
-    LLMTimeoutError,
-    LocalModelError,
-    ModelNotServedError,
-    NoProviderError,
-    ProviderUnavailableError,
-    RateLimitedError,
-    RequestRejectedError,
-    StreamInterruptedError,
-)
-from brainloop_tui.core.llm.client import close_shared_client
-from brainloop_tui.core.llm.http import HttpProvider
-from brainloop_tui.core.llm.local import LocalProvider, local_available
-from brainloop_tui.core.llm.provider import Provider, complete
-from brainloop_tui.core.llm.retry import RetryPolicy
-from brainloop_tui.core.llm.select import select_provider
-from brainloop_tui.core.llm.types import ChatMessage, ChatRequest, Completion, Delta
-from brainloop_tui.core.llm.usage import record_usage
+from brainloop_tui.core.lazy import lazy_exports
 
-__all__ = [
-    "AuthenticationError",
-    "BadResponseError",
-    "ChatMessage",
-    "ChatRequest",
-    "Completion",
-    "Delta",
-    "HttpProvider",
-    "LLMError",
-    "LLMTimeoutError",
-    "LocalModelError",
-    "LocalProvider",
-    "ModelNotServedError",
-    "NoProviderError",
-    "Provider",
-    "ProviderUnavailableError",
-    "RateLimitedError",
-    "RequestRejectedError",
-    "RetryPolicy",
-    "StreamInterruptedError",
-    "clean_code",
-    "close_shared_client",
-    "complete",
-    "local_available",
-    "record_usage",
-    "select_provider",
-]
+_EXPORTS = {
+    "clean_code": ".clean",
+    **dict.fromkeys(("AuthenticationError", "BadResponseError", "LLMError", "LLMTimeoutError", "LocalModelError",
+                     "ModelNotServedError", "NoProviderError", "ProviderUnavailableError", "RateLimitedError",
+                     "RequestRejectedError", "StreamInterruptedError"), ".errors"),
+    "close_shared_client": ".client",
+    "HttpProvider": ".http",
+    "LocalProvider": ".local",
+    "local_available": ".local",
+    "Provider": ".provider",
+    "complete": ".provider",
+    "RetryPolicy": ".retry",
+    "select_provider": ".select",
+    **dict.fromkeys(("ChatMessage", "ChatRequest", "Completion", "Delta"), ".types"),
+    "record_usage": ".usage",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 _shared: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 # (base_url, model) pairs whose model was found served, or could not be checked: checked once.
@@ -16,6 +18,8 @@ def shared_client() -> httpx.AsyncClient:
     global _shared
     loop = asyncio.get_running_loop()
     if _shared is None or _shared[0] is not loop or _shared[1].is_closed:
+        import httpx  # not at the top: every shutdown imports this module, and most never call a model
+
         _shared = (loop, httpx.AsyncClient(limits=httpx.Limits(keepalive_expiry=60), follow_redirects=False))
     return _shared[1]
 

@@ -15,7 +15,10 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from brainloop_tui.core import idempotence
+# The readers, the pattern extractors and the sources are used through their packages, so that they
+# are imported at the first generation, not when a face starts (see brainloop_tui.core.lazy).
+from brainloop_tui.core import idempotence, readers, sources
+from brainloop_tui.core import patterns as conventions
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store, from_row, now
 from brainloop_tui.core.errors import BrainloopError
@@ -28,9 +31,7 @@ from brainloop_tui.core.loop.models import (
 )
 from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
 from brainloop_tui.core.loop.validators import errors_of, language_of, validate
-from brainloop_tui.core.patterns import LANGUAGES, Pattern, load_patterns, render_patterns
-from brainloop_tui.core.readers import ReaderError, read_digest
-from brainloop_tui.core.sources import prompt_context as registered_context
+from brainloop_tui.core.patterns.model import LANGUAGES, Pattern
 from brainloop_tui.core.telemetry import record_event, record_metric
 from brainloop_tui.core.workspace import PathError, relative_name, resolve_in_workspace
 
@@ -359,7 +360,7 @@ class Loop:
         session = await self.session(block.session_id)
         temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
                        "finalize": self.settings.temperature_finalize}[phase]
-        patterns = await load_patterns(self.store, block.language) if block.language in LANGUAGES else []
+        patterns = await conventions.load_patterns(self.store, block.language) if block.language in LANGUAGES else []
         context = await self._prompt_context(block, session, patterns)
         previous = None
         if phase != "propose":
@@ -440,8 +441,8 @@ class Loop:
 
     async def _prompt_context(self, block: Block, session: Session, patterns: list[Pattern]) -> PromptContext:
         context = PromptContext(path=block.path, language=block.language, kind=block.kind,
-                                patterns=render_patterns(patterns, block.language),
-                                registered=await registered_context(self.store, self.settings.prompt_budget_tokens // 4))
+                                patterns=conventions.render_patterns(patterns, block.language),
+                                registered=await sources.prompt_context(self.store, self.settings.prompt_budget_tokens // 4))
         if block.kind == "sql" and block.target_db:
             database = resolve_in_workspace(self.workspace, block.target_db)
             if database.exists():
@@ -453,8 +454,8 @@ class Loop:
             if len(context.context_digests) >= MAX_CONTEXT_FILES:
                 break
             try:
-                digest = await read_digest(self.store, path)
-            except (ReaderError, PathError):
+                digest = await readers.read_digest(self.store, path)
+            except (readers.ReaderError, PathError):
                 continue  # a word that looked like a file name, or a file no reader knows
             context.context_digests.append(f"{digest.path}\n{digest.text}")
         return context

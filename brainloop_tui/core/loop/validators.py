@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel
 
 from brainloop_tui.core.loop.sqlscript import controls_transaction, leading_keyword, split_statements
@@ -98,6 +97,8 @@ def check_toml(code: str) -> list[Diagnostic]:
 
 
 def check_yaml(code: str) -> list[Diagnostic]:
+    import yaml  # here, not at the top: PyYAML costs ~25 ms to import and few blocks are YAML
+
     try:
         for _ in yaml.safe_load_all(code):
             pass

@@ -1,22 +1,14 @@
 """Conventions of the user's project (Go, SQL, Python), extracted from its files and injected into
-every generation prompt (SPEC §4)."""
+every generation prompt (SPEC §4). The extractors are imported on first use (`brainloop_tui.core.lazy`)."""
 
-from brainloop_tui.core.patterns.extract import MAX_PATTERN_FILES, collect_patterns
-from brainloop_tui.core.patterns.model import LANGUAGES, Evidence, Language, Pattern
-from brainloop_tui.core.patterns.render import PATTERNS_MAX_TOKENS, render_patterns
-from brainloop_tui.core.patterns.store import PatternError, extract_patterns, load_patterns, save_patterns
+from brainloop_tui.core.lazy import lazy_exports
 
-__all__ = [
-    "LANGUAGES",
-    "MAX_PATTERN_FILES",
-    "PATTERNS_MAX_TOKENS",
-    "Evidence",
-    "Language",
-    "Pattern",
-    "PatternError",
-    "collect_patterns",
-    "extract_patterns",
-    "load_patterns",
-    "render_patterns",
-    "save_patterns",
-]
+_EXPORTS = {
+    "MAX_PATTERN_FILES": ".extract",
+    "collect_patterns": ".extract",
+    **dict.fromkeys(("LANGUAGES", "Evidence", "Language", "Pattern"), ".model"),
+    **dict.fromkeys(("PATTERNS_MAX_TOKENS", "render_patterns"), ".render"),
+    **dict.fromkeys(("PatternError", "extract_patterns", "load_patterns", "save_patterns"), ".store"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -372,16 +372,10 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def action_show_tab(self, name: str) -> None:
         self.query_one("#panes", TabbedContent).active = name
         # Focus follows: left on a widget of the hidden tab, it would be moved to one there, and focus
-        # in a tab's pane makes TabbedContent show that tab again.
-        self.query_one(TAB_FOCUS[name]).focus()
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.tabbed_content.id != "panes":
-            return
-        if event.pane.id == "digests":
-            self.query_one(DigestsPane).activate()
-        elif event.pane.id == "stats":
-            self.query_one(StatsPane).refresh_stats()
+        # in a tab's pane makes TabbedContent show that tab again. The Digests tab builds its tree when
+        # first shown, and focuses it then.
+        for widget in self.query(TAB_FOCUS[name]):
+            widget.focus()
 
     # -- copy, editor, export ----------------------------------------------------------------------
 

@@ -15,14 +15,15 @@ from typing import Literal
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
-from brainloop_tui.tui.widgets.diff import StableDiffView
 
 from brainloop_tui.core.loop.models import Block, BlockState, Iteration, SessionState
 from brainloop_tui.tui.format import mark, style_of
 from brainloop_tui.tui.messages import StreamChunk
 from brainloop_tui.tui.widgets.code_view import CodeView, diagnostics_content, diagnostics_summary
+from brainloop_tui.tui.widgets.diff import StableDiffView
 
 Mode = Literal["code", "iterations", "disk"]
 MODES: tuple[Mode, ...] = ("code", "iterations", "disk")
@@ -209,14 +210,18 @@ class BlockPane(TabPane):
                tuple((i.number, i.status, i.sha256) for i in view.state.iterations), view.block.status)
         if not self._ready or key == self._shown_key:
             return
+        try:
+            header, aside = self.query_one(".block-header", Static), self.query_one(".diagnostics")
+            aside_text, main = self.query_one(".diagnostics-text", Static), self.query_one(".block-main", Vertical)
+        except NoMatches:  # the app is closing: the children went first
+            return
         self._shown_key = key
-        self.query_one(".block-header", Static).update(_header(view, mode))
+        header.update(_header(view, mode))
         shown = view.shown
         diagnostics = shown.diagnostics if shown is not None and shown.code is not None else []
         # Beside the code only when there is something to say: the header says "no problems" otherwise.
-        self.query_one(".diagnostics").display = bool(diagnostics)
-        self.query_one(".diagnostics-text", Static).update(diagnostics_content(diagnostics))
-        main = self.query_one(".block-main", Vertical)
+        aside.display = bool(diagnostics)
+        aside_text.update(diagnostics_content(diagnostics))
         await main.remove_children()
         await main.mount(_body(view, mode, split))
 

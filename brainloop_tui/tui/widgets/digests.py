@@ -5,19 +5,23 @@ with `.gitignore` respected), so the tree shows what an agent's map shows."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
-from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Markdown, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from brainloop_tui.core.explore import ExploreEntry, explore
-from brainloop_tui.core.readers import DigestKind, read_digest
-from brainloop_tui.core.readers.models import DIGEST_KINDS
-from brainloop_tui.core.readers.summary import summarize
+from brainloop_tui.core import readers  # the readers are imported when the tab is first shown
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.format import digest_markdown
 from brainloop_tui.tui.worker_errors import ReportsWorkerErrors
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
+    from brainloop_tui.core.explore import ExploreEntry
+    from brainloop_tui.core.readers import DigestKind
 
 KIND_TITLES: dict[DigestKind, str] = {"code": "Code", "markdown": "Markdown", "config": "Config",
                                       "sqlite": "SQLite"}
@@ -28,7 +32,7 @@ HINT = ("Pick a file on the left to see its digest: what an LLM or an agent read
 
 def group_by_kind(entries: list[ExploreEntry]) -> dict[DigestKind, list[ExploreEntry]]:
     """Entries a reader handles, by kind (in the readers' order), each group sorted by path."""
-    groups: dict[DigestKind, list[ExploreEntry]] = {kind: [] for kind in DIGEST_KINDS}
+    groups: dict[DigestKind, list[ExploreEntry]] = {kind: [] for kind in readers.DIGEST_KINDS}
     for entry in entries:
         if entry.kind is not None:
             groups[entry.kind].append(entry)
@@ -40,22 +44,23 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.loaded = False
         self.selected: ExploreEntry | None = None
         self.summarizing: ExploreEntry | None = None
+        self.markdown: Markdown | None = None  # made with the tree, when the tab is first shown
 
-    def compose(self) -> ComposeResult:
+    async def on_show(self) -> None:
+        """The tab is shown. Its widgets and the listing are made the first time, not at start-up (the
+        first frame of the workbench shows the Loop tab)."""
+        if self.markdown is not None:
+            return
+        from textual.widgets import Markdown  # markdown-it: ~0.1 s of imports, paid when the tab is first shown
+
         tree: Tree[ExploreEntry | None] = Tree("workspace", id="digest-tree")
         tree.show_root = False
-        yield tree
-        with VerticalScroll(id="digest-body"):
-            yield Markdown(HINT, id="digest-markdown")
-
-    def activate(self) -> None:
-        """Called when the tab is shown: the listing is made on first use, not at start-up."""
-        if not self.loaded:
-            self.loaded = True
-            self.load_tree()
+        self.markdown = Markdown(HINT, id="digest-markdown")
+        await self.mount_all([tree, VerticalScroll(self.markdown, id="digest-body")])
+        tree.focus()
+        self.load_tree()
 
     def action_refresh(self) -> None:
         self.load_tree()
@@ -67,6 +72,8 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         tree = self.query_one("#digest-tree", Tree)
         if not tree.root.children:
             tree.root.add_leaf("reading the workspace…")
+        from brainloop_tui.core.explore import explore  # with its process pool: imported on first use
+
         result = await self.app.call_core("explore", explore(self.app.wb.store, ".", max_files=MAX_LISTED_FILES))
         if result is None:
             return
@@ -98,9 +105,10 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
 
     @work(exclusive=True, group="digest", exit_on_error=False)
     async def load_digest(self, entry: ExploreEntry, refresh: bool = False) -> None:
-        markdown = self.query_one("#digest-markdown", Markdown)
-        digest = await self.app.call_core(
-            f"digest of {entry.path}", read_digest(self.app.wb.store, entry.path, kind=entry.kind, refresh=refresh))
+        markdown = self.markdown
+        assert markdown is not None  # a digest is picked in the tree, made with it
+        digest = await self.app.call_core(f"digest of {entry.path}", readers.read_digest(
+            self.app.wb.store, entry.path, kind=entry.kind, refresh=refresh))
         if digest is None:
             await markdown.update(f"# {entry.path}\n\nNo digest: {entry.error or 'the reader failed (see the notice)'}")
             return
@@ -121,6 +129,8 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
     # Its own group: moving to another file (which loads that digest) must not cancel the LLM call.
     @work(exclusive=True, group="digest-summary", exit_on_error=False)
     async def write_summary(self, entry: ExploreEntry) -> None:
+        from brainloop_tui.core.readers.summary import summarize
+
         self.summarizing = entry
         self.notify(f"Asking the LLM for a summary of {entry.path}…", title="summary")
         try:
@@ -132,6 +142,6 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         if digest is None:
             return
         if entry == self.selected:
-            await self.query_one("#digest-markdown", Markdown).update(digest_markdown(digest))
+            await self.markdown.update(digest_markdown(digest))
         else:
             self.notify(f"The summary of {entry.path} is ready (shown with its digest).", title="summary")

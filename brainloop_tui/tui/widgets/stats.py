@@ -4,7 +4,6 @@ worker on the workspace (headless ones included) and the recent telemetry events
 from __future__ import annotations
 
 from textual import work
-from textual.app import ComposeResult
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Sparkline, Static
@@ -61,24 +60,24 @@ class StatsPane(ReportsWorkerErrors, VerticalScroll):
         super().__init__(id=id)
         self.stats: Stats | None = None
 
-    def compose(self) -> ComposeResult:
-        with Grid(id="stats-cards"):
-            yield Static(id="stats-llm", classes="card")
-            with Vertical(classes="card"):
-                yield Static(id="stats-speed")
-                yield Sparkline([], id="stats-sparkline")
-            yield Static(id="stats-cache", classes="card")
-            yield Static(id="stats-sessions", classes="card")
-        yield Static(Content.styled("Workers", "bold $accent"), classes="section")
-        yield DataTable(id="stats-workers", cursor_type="none", show_cursor=False)
-        yield Static(Content.styled("Recent events", "bold $accent"), classes="section")
-        yield DataTable(id="stats-events", cursor_type="none", show_cursor=False)
+    async def on_show(self) -> None:
+        """The tab is shown: fresh numbers at once, then every REFRESH_SECONDS while it stays shown. Its
+        widgets are made the first time, not at start-up (the first frame shows the Loop tab)."""
+        if not self.children:
+            await self._build()
+        self.refresh_stats()
 
-    def on_mount(self) -> None:
-        workers = self.query_one("#stats-workers", DataTable)
+    async def _build(self) -> None:
+        workers = DataTable(id="stats-workers", cursor_type="none", show_cursor=False)
         workers.add_columns("Face", "Status", "PID", "Last beat", "Started")
-        events = self.query_one("#stats-events", DataTable)
+        events = DataTable(id="stats-events", cursor_type="none", show_cursor=False)
         events.add_columns("When", "Event", "Details")
+        cards = Grid(Static(id="stats-llm", classes="card"),
+                     Vertical(Static(id="stats-speed"), Sparkline([], id="stats-sparkline"), classes="card"),
+                     Static(id="stats-cache", classes="card"), Static(id="stats-sessions", classes="card"),
+                     id="stats-cards")
+        await self.mount_all([cards, Static(Content.styled("Workers", "bold $accent"), classes="section"), workers,
+                              Static(Content.styled("Recent events", "bold $accent"), classes="section"), events])
         self.set_interval(REFRESH_SECONDS, self._tick)
 
     def _tick(self) -> None:
