@@ -3,6 +3,7 @@ and a real workspace (four SQLite files under tmp_path)."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from brainloop_tui.core.runtime import send_poison_pill
 from brainloop_tui.core.workbench import Workbench
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.commands import BrainloopCommands
+from brainloop_tui.tui.gc_pause import NEVER
 from brainloop_tui.tui.screens.action import ActionScreen
 from brainloop_tui.tui.screens.commit import CommitScreen
 from brainloop_tui.tui.screens.main import MainScreen
@@ -57,6 +59,7 @@ def shown_code(main: MainScreen) -> str:
 
 async def test_propose_streams_live_then_shows_the_code(make_app, loopback_llm) -> None:
     loopback_llm.enqueue(Answer(ONE, chunks=12, delay=0.05))
+    full_threshold = gc.get_threshold()[2]
     app = await make_app()
     async with app.run_test(size=SIZE) as pilot:
         await propose(pilot, "the answer", "answer.py")
@@ -66,10 +69,12 @@ async def test_propose_streams_live_then_shows_the_code(make_app, loopback_llm) 
         pane = main.query_one(BlockPane)
         await wait_for(pilot, lambda: "tok/s" in str(pane.query_one(".stream-meter", Static).render()),
                        "tokens/s on the stream line")
+        assert gc.get_threshold()[2] == NEVER  # no full collection stalls the stream
         meter = str(pane.query_one(".stream-meter", Static).render())
         assert "first token" in meter and "esc cancels" in meter
         await wait_for(pilot, lambda: not pane.has_class("-streaming"), "the stream to end")
         await settle(pilot)
+        assert gc.get_threshold()[2] == full_threshold
         assert shown_code(main) == ONE
         assert main.query_one(CodeView)
         assert "no problems" in str(pane.query_one(".block-header", Static).render())

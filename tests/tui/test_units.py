@@ -1,8 +1,9 @@
-"""The workbench's pure parts: formatting, the export, the key table, the stream buffer, the block
+"""The workbench's pure parts: formatting, the export, the key table, the stream buffer, the GC pause, the block
 view's navigation, the propose dialog's checks, path completion and the action dialog's params."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from brainloop_tui.tui import keys
 from brainloop_tui.tui.completion import complete_path, split_paths
 from brainloop_tui.tui.export import export_path, session_markdown
 from brainloop_tui.tui.format import age, ago, diagnostic_line, digest_markdown, event_details, fence_for
+from brainloop_tui.tui.gc_pause import NEVER, pause_full_collections
 from brainloop_tui.tui.messages import StreamBuffer, core_listener
 from brainloop_tui.tui.screens.action import params_template, parse_params
 from brainloop_tui.tui.screens.propose import check_request
@@ -217,3 +219,27 @@ async def test_a_failing_worker_is_a_notice_not_a_crash() -> None:
                 break
         assert app.is_running
         assert ["unexpected error in broken: RuntimeError('a bug')" in n.message for n in app._notifications] == [True]
+
+
+def test_full_collections_pause_and_resume() -> None:
+    before = gc.get_threshold()
+    try:
+        pause_full_collections(True)
+        pause_full_collections(True)  # a second stream starting: still paused, the old value kept
+        assert gc.get_threshold() == (before[0], before[1], NEVER)
+        pause_full_collections(False)
+        assert gc.get_threshold() == before
+        pause_full_collections(False)  # nothing paused: nothing changes
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_the_readme_key_map_matches_the_bindings() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in readme.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].strip("`") in keys.KEY_IDS:
+            documented[cells[1].strip("`")] = cells[2]
+    assert documented == {key.id: key.help for key in keys.ALL_KEYS}

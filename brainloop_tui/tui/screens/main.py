@@ -30,6 +30,7 @@ from brainloop_tui.core.preferences import PreferenceName, set_preference
 from brainloop_tui.core.workspace import PathError, resolve_in_workspace
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.export import export_path, session_markdown
+from brainloop_tui.tui.gc_pause import pause_full_collections
 from brainloop_tui.tui.messages import LoopChanged, StreamBuffer, StreamFlush, core_listener
 from brainloop_tui.tui.screens.commit import CommitChoice, CommitItem, CommitScreen
 from brainloop_tui.tui.screens.propose import ProposeRequest, ProposeScreen
@@ -116,6 +117,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        pause_full_collections(False)
 
     # -- loading -------------------------------------------------------------------------------------
 
@@ -156,6 +158,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
                 self.viewer.stream_started(event.block_id, event.iteration)
             else:
                 self.viewer.stream_ended(event.block_id)
+            pause_full_collections(self.viewer.streaming)
         if event.kind == "session" and event.status == "active" and self._awaiting_proposal:
             self._awaiting_proposal = False  # our own proposal: show it while it streams
             self.session_id = event.session_id
