@@ -18,8 +18,8 @@ from typing import Literal, cast, get_args
 
 from pydantic import BaseModel
 
-from brainloop_tui.core.config import STATE_DIR_NAME
 from brainloop_tui.core import readers  # the readers are imported when a source is first read
+from brainloop_tui.core.config import STATE_DIR_NAME
 from brainloop_tui.core.db import Store, from_row, now
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.readers.render import MIN_SECTION_TOKENS, token_budget

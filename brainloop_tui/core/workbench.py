@@ -12,7 +12,6 @@ from brainloop_tui.core.actions import ActionContext, ActionResult, run_action
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.events import EventBus
-from brainloop_tui.core.llm import Provider
 from brainloop_tui.core.loop.engine import Loop
 from brainloop_tui.core.runtime import Face, Worker
 
@@ -32,7 +31,7 @@ class Workbench:
         its shutdown closes the store."""
         store = await Store.open(workspace, busy_timeout_ms=settings.busy_timeout_ms)
 
-        async def provider() -> Provider:
+        async def provider() -> llm.Provider:
             return await llm.select_provider(settings, store)  # httpx is imported by the first call
 
         events = EventBus()

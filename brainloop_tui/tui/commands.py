@@ -1,5 +1,5 @@
-"""The command palette (Ctrl+P): every workbench command by its key's help text, and the eleven core
-actions (the MCP tool's), each opening a dialog that runs it."""
+"""The command palette (Ctrl+P): every workbench command by its key's help text (the Digests tab's once
+it has been shown), and the eleven core actions (the MCP tool's), each opening a dialog that runs it."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ from brainloop_tui.core.actions import ACTIONS, Action
 from brainloop_tui.tui import keys
 from brainloop_tui.tui.screens.action import ActionScreen
 from brainloop_tui.tui.screens.main import MainScreen
+from brainloop_tui.tui.widgets.digests import DigestsPane
 
 # Keys whose commands make sense from the palette (cancel and the dialog keys act on what is on screen).
-PALETTE_KEYS = tuple(k for k in keys.APP_KEYS + keys.MAIN_KEYS if k.id != "cancel")
+PALETTE_KEYS = tuple(k for k in keys.APP_KEYS + keys.MAIN_KEYS + keys.DIGEST_KEYS if k.id != "cancel")
 
 
 class BrainloopCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         main = next((s for s in self.app.screen_stack if isinstance(s, MainScreen)), None)
+        panes = main.query(DigestsPane) if main is not None else []
+        digests = next((pane for pane in panes if pane.markdown is not None), None)  # once its tab was shown
         for key in PALETTE_KEYS:
-            namespace = self.app if key in keys.APP_KEYS else main
+            namespace = self.app if key in keys.APP_KEYS else digests if key in keys.DIGEST_KEYS else main
             if namespace is not None:
                 yield (f"{key.label}: {key.help}", f"key {key.keys} · id {key.id}",
                        partial(self.app.run_action, key.action, namespace))

@@ -312,6 +312,12 @@ async def test_palette_lists_every_action_and_runs_one(make_app) -> None:
         names = [name async for name in _names(provider)]
         assert sum(name.startswith("Action ") for name in names) == 11
         assert any(name.startswith("New:") for name in names) and any(name.startswith("Commit:") for name in names)
+        assert not any(name.startswith("Summarize:") for name in names)  # the Digests tab is not built yet
+        await press(pilot, "2")
+        await settle(pilot)
+        names = [name async for name in _names(provider)]
+        assert {"Summarize", "Refresh"} <= {name.split(":")[0] for name in names}
+        await press(pilot, "1")
         await press(pilot, "ctrl+p")
         await press(pilot, *"list_act")
         await settle(pilot)

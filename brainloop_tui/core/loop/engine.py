@@ -360,7 +360,8 @@ class Loop:
         session = await self.session(block.session_id)
         temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
                        "finalize": self.settings.temperature_finalize}[phase]
-        patterns = await conventions.load_patterns(self.store, block.language) if block.language in LANGUAGES else []
+        known = block.language in LANGUAGES
+        patterns = await conventions.load_patterns(self.store, block.language) if known else []
         context = await self._prompt_context(block, session, patterns)
         previous = None
         if phase != "propose":
@@ -440,9 +441,9 @@ class Loop:
         await record_event(self.store, "error", {"session": block.session_id, "block": block.id, "error": error})
 
     async def _prompt_context(self, block: Block, session: Session, patterns: list[Pattern]) -> PromptContext:
+        registered = await sources.prompt_context(self.store, self.settings.prompt_budget_tokens // 4)
         context = PromptContext(path=block.path, language=block.language, kind=block.kind,
-                                patterns=conventions.render_patterns(patterns, block.language),
-                                registered=await sources.prompt_context(self.store, self.settings.prompt_budget_tokens // 4))
+                                patterns=conventions.render_patterns(patterns, block.language), registered=registered)
         if block.kind == "sql" and block.target_db:
             database = resolve_in_workspace(self.workspace, block.target_db)
             if database.exists():
