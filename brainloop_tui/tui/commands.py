@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
+from textual.actions import parse
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from brainloop_tui.core.actions import ACTIONS, Action
@@ -25,7 +26,8 @@ class BrainloopCommands(Provider):
         digests = next((pane for pane in panes if pane.markdown is not None), None)  # once its tab was shown
         for key in PALETTE_KEYS:
             namespace = self.app if key in keys.APP_KEYS else digests if key in keys.DIGEST_KEYS else main
-            if namespace is not None:
+            _, name, parameters = parse(key.action)
+            if namespace is not None and namespace.check_action(name, parameters) is not False:  # as the footer
                 yield (f"{key.label}: {key.help}", f"key {key.keys} · id {key.id}",
                        partial(self.app.run_action, key.action, namespace))
         for action in ACTIONS.values():

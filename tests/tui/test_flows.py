@@ -58,7 +58,7 @@ def shown_code(main: MainScreen) -> str:
 
 
 async def test_propose_streams_live_then_shows_the_code(make_app, loopback_llm) -> None:
-    loopback_llm.enqueue(Answer(ONE, chunks=12, delay=0.05))
+    loopback_llm.enqueue(Answer(ONE, chunks=12, delay=0.1))  # 1.2 s: long enough to look at while it streams
     full_threshold = gc.get_threshold()[2]
     app = await make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -209,7 +209,8 @@ async def test_a_failing_model_is_a_notice_not_a_crash(make_app, loopback_llm) -
 async def test_no_usable_model_shows_how_to_configure_one(make_app, tmp_path: Path) -> None:
     app = await make_app(provider="local", local_model=tmp_path / "missing.gguf")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ProviderScreen), "the provider screen")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProviderScreen) and app.screen.query("#provider-problem"),
+                       "the provider screen")
         text = str(app.screen.query_one("#provider-problem", Static).render())
         assert "missing.gguf" in text
         assert "brainloop secret set api_key" in str(app.screen.query_one("#provider-help", Static).render())
@@ -227,7 +228,8 @@ async def test_a_refused_key_shows_the_provider_screen(make_app, loopback_llm) -
         await wait_for(pilot, lambda: isinstance(app.screen, RefineScreen), "the refine dialog")
         app.screen.query_one(TextArea).text = "more"
         await press(pilot, "ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProviderScreen), "the provider screen")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProviderScreen) and app.screen.query("#provider-problem"),
+                       "the provider screen")
         problem = str(app.screen.query_one("#provider-problem", Static).render())
         assert "401" in problem or "key" in problem.lower()
         assert TEST_KEY not in problem
@@ -317,6 +319,7 @@ async def test_palette_lists_every_action_and_runs_one(make_app) -> None:
         await settle(pilot)
         names = [name async for name in _names(provider)]
         assert {"Summarize", "Refresh"} <= {name.split(":")[0] for name in names}
+        assert "Diff" not in {name.split(":")[0] for name in names}  # the block viewer's keys: on the Loop tab
         await press(pilot, "1")
         await press(pilot, "ctrl+p")
         await press(pilot, *"list_act")

@@ -268,5 +268,6 @@ async def test_stats(make_app, workspace: Path, svg_snapshot) -> None:
 async def test_no_model_screen(make_app, svg_snapshot) -> None:
     app = await make_app(provider="local", local_model=Path("models/missing.gguf"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ProviderScreen), "the provider screen")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProviderScreen) and app.screen.query("#provider-problem"),
+                       "the provider screen")
         assert await screenshot(pilot) == svg_snapshot

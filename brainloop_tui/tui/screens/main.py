@@ -52,6 +52,9 @@ SESSION_LIMIT = 500
 TAB_FOCUS = {"loop": "#session-table", "digests": "#digest-tree", "stats": "#stats-pane"}
 BLOCK_ACTIONS = frozenset({"audit", "refine", "commit", "commit_all", "undo", "step_iteration", "mark_base",
                            "copy", "editor", "export", "next_block"})
+# Keys about the block viewer: on the Digests and Stats tabs they are hidden (and do nothing), so the
+# footer shows what works where the reader is looking.
+VIEWER_ACTIONS = BLOCK_ACTIONS | {"cycle_mode", "toggle_split"}
 
 
 def read_disk(workspace: Path, block: Block) -> str | None:
@@ -197,6 +200,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.generating  # hidden unless there is something to cancel
+        if action in VIEWER_ACTIONS and self.is_mounted and self.query_one("#panes", TabbedContent).active != "loop":
+            return False
         if action in BLOCK_ACTIONS and (not self.is_mounted or self.viewer.current is None):
             return None  # shown dimmed: no block selected
         return True
@@ -379,6 +384,10 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         # first shown, and focuses it then.
         for widget in self.query(TAB_FOCUS[name]):
             widget.focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id == "panes":
+            self.refresh_bindings()  # the viewer's keys come and go with the Loop tab
 
     # -- copy, editor, export ----------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ def speed_card(stats: Stats) -> Content:
 
 def cache_card(stats: Stats) -> Content:
     rate = "—" if stats.cache_hit_rate is None else f"{stats.cache_hit_rate:.0%}"
-    return _card("Reader cache", [("hit rate", rate), ("digests generated", f"{stats.digests_generated:,}")])
+    return _card("Reader cache", [("hit rate", rate), ("digests made", f"{stats.digests_generated:,}")])
 
 
 def sessions_card(stats: Stats) -> Content:
