@@ -437,8 +437,13 @@ async def test_digests_browser_summarizes_with_the_llm(make_app, loopback_llm, w
         await wait_for(pilot, lambda: any("prompt rejected" in n for n in notices(app)), "the refusal")
         await settle(pilot)
         assert "## Summary" not in markdown.source
+        loopback_llm.script[0].delay = 0.1  # a slow model: the pane says it is at work meanwhile
         await press(pilot, "s")
+        pane = app.screen.query_one("#digests-pane")
+        await wait_for(pilot, lambda: pane.has_class("-summarizing"), "the summarizing line")
+        assert path in str(pane.query_one("#digest-status", Static).render())
         await wait_for(pilot, lambda: "## Summary" in markdown.source, "the summary")
+        assert not pane.has_class("-summarizing")
         assert "The demo's overview: what the shop does." in markdown.source  # one paragraph
         (request,) = [r for r in loopback_llm.chat_requests()[-1:]]
         assert path in request.body["messages"][-1]["content"]

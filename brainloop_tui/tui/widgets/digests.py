@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from brainloop_tui.core import readers  # the readers are imported when the tab is first shown
@@ -58,7 +58,7 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         tree: Tree[ExploreEntry | None] = Tree("workspace", id="digest-tree")
         tree.show_root = False
         self.markdown = Markdown(HINT, id="digest-markdown")
-        await self.mount_all([tree, VerticalScroll(self.markdown, id="digest-body")])
+        await self.mount_all([tree, VerticalScroll(Static(id="digest-status"), self.markdown, id="digest-body")])
         tree.focus()
         self.load_tree()
 
@@ -132,13 +132,15 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         from brainloop_tui.core.readers.summary import summarize
 
         self.summarizing = entry
-        self.notify(f"Asking the LLM for a summary of {entry.path}…", title="summary")
+        self.query_one("#digest-status", Static).update(f"⟳ the LLM is writing a summary of {entry.path}…")
+        self.add_class("-summarizing")  # shown above whichever digest is in view until the summary is in
         try:
             provider = await self.app.call_core("model", self.app.wb.loop.provider())
             digest = provider and await self.app.call_core(
                 f"summary of {entry.path}", summarize(self.app.wb.store, entry.path, provider))
         finally:
             self.summarizing = None
+            self.remove_class("-summarizing")
         if digest is None:
             return
         if entry == self.selected:
