@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from textual import work
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -72,6 +73,12 @@ class BrainloopApp(ReportsWorkerErrors, App[None]):
                         severity="warning")
         self.exit_when_stopped()
         self.call_after_refresh(self.check_provider)  # after the first frame: it imports the HTTP client
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        # Notices carry paths, code and the core's messages ("[redacted …]", pydantic's "[type=…]", a
+        # "[keymap]" section): always shown as written, never parsed as markup (a stray "[/x]" would raise).
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def call_core(self, what: str, work: Awaitable[T], *,
                         on_error: Callable[[str], object] | None = None) -> T | None:

@@ -60,6 +60,7 @@ SESSION_FILTER_KEYS = (
 DIGEST_KEYS = (
     Key("digest_refresh", "f5", "refresh", "Refresh", "digests: walk the workspace again, re-read the digest"),
     Key("digest_summarize", "s", "summarize", "Summarize", "digests: a summary of the file written by the LLM"),
+    Key("digest_cancel", "escape", "cancel_summary", "Cancel", "digests: stop the summary being written"),
 )
 
 MODAL_KEYS = (

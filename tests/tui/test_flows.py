@@ -27,7 +27,7 @@ from brainloop_tui.tui.screens.simple import ConfirmScreen, HelpScreen, Provider
 from brainloop_tui.tui.widgets.block_viewer import BlockPane
 from brainloop_tui.tui.widgets.code_view import CodeView
 
-from .conftest import SIZE, TEST_KEY, notices, press, settle, wait_for
+from .conftest import SIZE, TEST_KEY, idle, notices, press, settle, wait_for
 
 ONE = "def answer():\n    return 1\n"
 TWO = "def answer():\n    return 2\n"
@@ -287,6 +287,17 @@ async def test_theme_is_remembered(make_app) -> None:
     assert again.theme == "nord"
 
 
+async def test_notices_show_brackets_as_written(make_app) -> None:
+    app = await make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:  # toasts are drawn only when asked
+        await settle(pilot)
+        app.screen.notify("cannot read [/odd] [b]path[/b]: [redacted sha256:1234]")
+        await wait_for(pilot, lambda: app.screen.query("Toast"), "the notice")
+        await idle(pilot)
+        shown = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
+        assert "[/odd] [b]path[/b]: [redacted sha256:1234]" in shown
+
+
 async def test_keymap_overrides_keys_and_names_unknown_ids(make_app, loopback_llm) -> None:
     app = await make_app(keymap={"propose": "ctrl+o", "no_such_binding": "x"})
     async with app.run_test(size=SIZE) as pilot:
@@ -444,6 +455,17 @@ async def test_digests_browser_summarizes_with_the_llm(make_app, loopback_llm, w
         assert path in str(pane.query_one("#digest-status", Static).render())
         await wait_for(pilot, lambda: "## Summary" in markdown.source, "the summary")
         assert not pane.has_class("-summarizing")
+        # Esc stops a summary being written: nothing is kept, and s starts it again.
+        calls = len(loopback_llm.chat_requests())
+        await press(pilot, "down")
+        await wait_for(pilot, lambda: not markdown.source.startswith(f"# {path}"), "another digest")
+        loopback_llm.enqueue(Answer("never finished", chunks=50, delay=0.2))
+        await press(pilot, "s")
+        await wait_for(pilot, lambda: len(loopback_llm.chat_requests()) > calls, "the summary request")
+        await press(pilot, "escape")
+        await wait_for(pilot, lambda: not pane.has_class("-summarizing"), "the summary to stop")
+        assert "## Summary" not in markdown.source and any("Summary cancelled" in n for n in notices(app))
+        await press(pilot, "up")
         assert "The demo's overview: what the shop does." in markdown.source  # one paragraph
         (request,) = [r for r in loopback_llm.chat_requests()[-1:]]
         assert path in request.body["messages"][-1]["content"]

@@ -85,7 +85,7 @@ class HelpScreen(Dialog[None]):
             yield Static("Brainloop keys", classes="dialog-title")
             yield Static("propose → audit → refine → commit. Change any key in config.toml, by its id: "
                          '[keymap] propose = "ctrl+n". Ctrl+P lists every command and action.',
-                         classes="dialog-hint")
+                         classes="dialog-hint", markup=False)  # "[keymap]" is text, not a style tag
             with VerticalScroll():
                 yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
 

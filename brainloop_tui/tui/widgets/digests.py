@@ -115,6 +115,15 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         await markdown.update(digest_markdown(digest))
         self.query_one("#digest-body", VerticalScroll).scroll_home(animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_summary":
+            return self.summarizing is not None  # hidden unless a summary is being written
+        return True
+
+    def action_cancel_summary(self) -> None:
+        self.workers.cancel_group(self, "digest-summary")
+        self.notify("Summary cancelled.", severity="warning")
+
     def action_summarize(self) -> None:
         entry = self.selected
         if entry is None:
@@ -129,10 +138,12 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
     # Its own group: moving to another file (which loads that digest) must not cancel the LLM call.
     @work(exclusive=True, group="digest-summary", exit_on_error=False)
     async def write_summary(self, entry: ExploreEntry) -> None:
-        from brainloop_tui.core.readers.summary import summarize
+        from brainloop_tui.core.readers.summary import summarize  # with the readers: on first use
 
         self.summarizing = entry
-        self.query_one("#digest-status", Static).update(f"⟳ the LLM is writing a summary of {entry.path}…")
+        self.refresh_bindings()
+        status = f"⟳ the LLM is writing a summary of {entry.path}… (esc stops it)"
+        self.query_one("#digest-status", Static).update(status)
         self.add_class("-summarizing")  # shown above whichever digest is in view until the summary is in
         try:
             provider = await self.app.call_core("model", self.app.wb.loop.provider())
@@ -141,6 +152,7 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         finally:
             self.summarizing = None
             self.remove_class("-summarizing")
+            self.refresh_bindings()
         if digest is None:
             return
         if entry == self.selected:
