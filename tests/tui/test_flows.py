@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from loopback_llm import Answer, Status
-from textual.widgets import DataTable, Input, Markdown, Static, TextArea, Tree
+from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent, TextArea, Tree
 from textual_diff_view import DiffView
 
 from brainloop_tui.core.demo import make_demo_workspace
@@ -296,6 +296,38 @@ async def test_notices_show_brackets_as_written(make_app) -> None:
         await idle(pilot)
         shown = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
         assert "[/odd] [b]path[/b]: [redacted sha256:1234]" in shown
+
+
+async def test_brackets_in_paths_and_prompts_are_text(make_app, loopback_llm, workspace: Path) -> None:
+    # Next.js-style folders ("[slug]") and prompts quoting "[/b]" are ordinary text everywhere they show.
+    loopback_llm.enqueue(Answer(ONE))
+    app = await make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await proposed(pilot, prompt="fix [/b] [x]", paths="web/[slug]/page.py")
+        table = main.query_one("#session-table", DataTable)
+        assert "fix [/b] [x]" in str(table.get_row_at(0)[1])
+        assert "web/[slug]/page.py" in str(main.query_one(BlockPane).query_one(".block-header", Static).render())
+        assert str(main.query_one("#block-tabs", TabbedContent).get_tab("block-0").label) == "web/[slug]/page.py"
+        await press(pilot, "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RefineScreen), "the refine dialog")
+        assert "web/[slug]/page.py" in str(app.screen.query_one(".dialog-title", Static).render())
+        await press(pilot, "escape")
+        await press(pilot, "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommitScreen), "the commit dialog")
+        await press(pilot, "y")
+        await wait_for(pilot, lambda: (workspace / "web/[slug]/page.py").exists(), "the commit")
+        await settle(pilot)
+        await press(pilot, "u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the undo question")
+        assert "web/[slug]/page.py" in str(app.screen.query_one(".dialog-title", Static).render())
+        await press(pilot, "escape")
+        await press(pilot, "slash", *"[/x")
+        await settle(pilot)
+        assert "[/x" in str(main.query_one("#sessions-empty", Static).render())
+        await press(pilot, "escape", "2")
+        tree = app.screen.query_one("#digest-tree", Tree)
+        await wait_for(pilot, lambda: tree.root.children and tree.root.children[0].children, "the sources tree")
+        assert "web/[slug]/page.py" in [str(leaf.label) for group in tree.root.children for leaf in group.children]
 
 
 async def test_keymap_overrides_keys_and_names_unknown_ids(make_app, loopback_llm) -> None:

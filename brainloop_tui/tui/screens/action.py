@@ -79,7 +79,7 @@ class ActionScreen(ReportsWorkerErrors, Dialog[None]):
         try:
             params = parse_params(self.query_one("#action-params", Input).value)
         except ValueError as exc:
-            error.update(str(exc))
+            error.update(Content(str(exc)))
             return
         error.update("")
         self.run(params)
@@ -89,5 +89,5 @@ class ActionScreen(ReportsWorkerErrors, Dialog[None]):
         result_view = self.query_one("#action-result", Static)
         result_view.update(Content.styled("running…", "$text-muted"))
         result = await self.app.call_core(self.action.name, run_action(self.app.wb.actions, self.action.name, params),
-                                          on_error=lambda message: self.query_one("#action-error", Static).update(message))
+                                          on_error=lambda message: self.query_one("#action-error", Static).update(Content(message)))
         result_view.update(result_content(result.message, result.data) if result else "")

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
@@ -85,7 +86,7 @@ class ProposeScreen(Dialog[ProposeRequest | None]):
         try:
             request = check_request(self.workspace, values["prompt"], values["paths"], values["language"])
         except ValueError as exc:
-            self.query_one("#propose-error", Static).update(str(exc))
+            self.query_one("#propose-error", Static).update(Content(str(exc)))
             first_missing = "prompt" if not values["prompt"].strip() else "paths"
             self.query_one(f"#propose-{first_missing}", Input).focus()
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
 from brainloop_tui.tui import keys
@@ -20,7 +21,7 @@ class RefineScreen(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="refine-dialog"):
-            yield Static(f"Refine {self.path} (from iteration {self.iteration})", classes="dialog-title")
+            yield Static(Content(f"Refine {self.path} (from iteration {self.iteration})"), classes="dialog-title")
             yield Static("What should change? Ctrl+S sends, Esc closes.", classes="dialog-hint")
             yield TextArea(id="refine-feedback", soft_wrap=True, show_line_numbers=False)
             yield Static(id="refine-error", classes="dialog-error")

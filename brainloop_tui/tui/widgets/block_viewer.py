@@ -174,7 +174,7 @@ def _body(view: BlockView, mode: Mode, split: bool) -> Widget:
 
 class BlockPane(TabPane):
     def __init__(self, view: BlockView, index: int, stream: StreamState | None = None) -> None:
-        super().__init__(view.block.path, id=pane_id(index))
+        super().__init__(Content(view.block.path), id=pane_id(index))
         self.view = view
         self._shown_key: tuple | None = None
         self._stream = stream  # shown once mounted: deltas may arrive before the pane is composed
@@ -306,7 +306,7 @@ class BlockViewer(Vertical):
                     await tabs.add_pane(BlockPane(view, index, self.streams.get(block.id)))
                 else:
                     pane.show(view, self.streams.get(block.id))
-                    tabs.get_tab(pane_id(index)).label = block.path
+                    tabs.get_tab(pane_id(index)).label = Content(block.path)
             for unused in panes:
                 await tabs.remove_pane(unused)
             if new_session and state.blocks:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -85,7 +87,7 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
             node = tree.root.add(f"{KIND_TITLES[kind]} ({len(entries)})", expand=True)
             for entry in entries:
                 label = f"✖ {entry.path}" if entry.error else entry.path
-                node.add_leaf(label, data=entry)
+                node.add_leaf(Text(label), data=entry)  # Text, not str: a Tree reads a str label as markup
         if result.cut:
             tree.root.add_leaf(f"… more files than {MAX_LISTED_FILES}: not listed")
 
@@ -143,7 +145,7 @@ class DigestsPane(ReportsWorkerErrors, Horizontal):
         self.summarizing = entry
         self.refresh_bindings()
         status = f"⟳ the LLM is writing a summary of {entry.path}… (esc stops it)"
-        self.query_one("#digest-status", Static).update(status)
+        self.query_one("#digest-status", Static).update(Content(status))
         self.add_class("-summarizing")  # shown above whichever digest is in view until the summary is in
         try:
             provider = await self.app.call_core("model", self.app.wb.loop.provider())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -83,7 +84,8 @@ class SessionsPane(Vertical):
         table.clear()
         for session in self.shown:
             title = session.title if len(session.title) <= TITLE_WIDTH else session.title[: TITLE_WIDTH - 1] + "…"
-            table.add_row(Content.styled(mark(session.status), style_of(session.status)), title,
+            # Text, not str: a DataTable reads a str cell as markup, and a title is anyone's text.
+            table.add_row(Content.styled(mark(session.status), style_of(session.status)), Text(title),
                           str(session.blocks), str(session.iterations), session.origin,
                           age(self._now - session.updated_at), key=session.id)
         keys = [s.id for s in self.shown]
@@ -93,7 +95,7 @@ class SessionsPane(Vertical):
         if not self.sessions:
             empty.update("No sessions yet.\nPress [b]n[/b] to propose one.")
         elif not self.shown:
-            empty.update(f"No session matches “{self.filter_text}”.")
+            empty.update(Content(f"No session matches “{self.filter_text}”."))
         empty.display = not self.shown
         self.set_class(not self.shown, "-empty")  # the table shrinks to its header, still focusable
 

@@ -3,6 +3,7 @@ worker on the workspace (headless ones included) and the recent telemetry events
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
@@ -108,4 +109,5 @@ class StatsPane(ReportsWorkerErrors, VerticalScroll):
         events = self.query_one("#stats-events", DataTable)
         events.clear()
         for event in stats.recent_events:
-            events.add_row(ago(now - event.created_at), event.event, event_details(event.payload))
+            # Text, not str: a DataTable reads a str cell as markup; payloads hold paths and errors.
+            events.add_row(ago(now - event.created_at), event.event, Text(event_details(event.payload)))
