@@ -53,6 +53,15 @@ async def proposed(pilot, prompt: str = "the answer", paths: str = "answer.py") 
     return main
 
 
+async def commit_confirmed(pilot, written: Path) -> None:
+    """c, then y in the commit dialog; until the file is on disk and the app has caught up."""
+    await press(pilot, "c")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommitScreen), "the commit dialog")
+    await press(pilot, "y")
+    await wait_for(pilot, written.exists, "the commit")
+    await settle(pilot)
+
+
 def shown_code(main: MainScreen) -> str:
     return main.viewer.current.shown.code
 
@@ -312,11 +321,7 @@ async def test_brackets_in_paths_and_prompts_are_text(make_app, loopback_llm, wo
         await wait_for(pilot, lambda: isinstance(app.screen, RefineScreen), "the refine dialog")
         assert "web/[slug]/page.py" in str(app.screen.query_one(".dialog-title", Static).render())
         await press(pilot, "escape")
-        await press(pilot, "c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommitScreen), "the commit dialog")
-        await press(pilot, "y")
-        await wait_for(pilot, lambda: (workspace / "web/[slug]/page.py").exists(), "the commit")
-        await settle(pilot)
+        await commit_confirmed(pilot, workspace / "web/[slug]/page.py")
         await press(pilot, "u")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the undo question")
         assert "web/[slug]/page.py" in str(app.screen.query_one(".dialog-title", Static).render())
@@ -416,11 +421,7 @@ async def test_copy_export_and_editor(make_app, loopback_llm, workspace: Path, m
         await settle(pilot)
         assert any("edited a copy" in n for n in notices(app))
         assert not (workspace / "answer.py").exists()
-        await press(pilot, "c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommitScreen), "the commit dialog")
-        await press(pilot, "y")
-        await wait_for(pilot, lambda: (workspace / "answer.py").exists(), "the commit")
-        await settle(pilot)
+        await commit_confirmed(pilot, workspace / "answer.py")
         await press(pilot, "e")
         await settle(pilot)
         assert (workspace / "answer.py").read_text().endswith("# edited\n")
