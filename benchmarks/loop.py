@@ -41,7 +41,7 @@ async def timed(work) -> float:
 @asynccontextmanager
 async def loop_on(server: LoopbackLLM, workspace: Path) -> AsyncIterator[tuple[Loop, HttpProvider]]:
     """A loop and the provider it uses, so direct calls and loop calls share one connection pool."""
-    settings = Settings(provider="http", base_url=server.base_url, model=server.model, api_key="k", auto_refine=0)
+    settings = Settings(provider="http", base_url=server.base_url, model=server.model, api_key="k", auto_refine=0, candidates=1)
     provider = HttpProvider(base_url=server.base_url, model=server.model, api_key="k")
 
     async def same_provider() -> HttpProvider:

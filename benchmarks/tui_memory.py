@@ -44,7 +44,7 @@ async def fill(workspace: Path, sessions: int, iterations: int) -> None:
 
     async with LoopbackLLM() as server:
         settings = Settings(base_url=server.base_url, model="test-model", api_key="bench", provider="http",
-                            auto_refine=0)
+                            auto_refine=0, candidates=1)
         workbench = await Workbench.open(workspace, settings, "cli")
         for session in range(sessions):
             server.enqueue(*(Answer(code(session, i), chunks=8) for i in range(iterations)))

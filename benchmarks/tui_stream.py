@@ -132,7 +132,7 @@ async def measure(keys: int, base_url: str) -> None:
         workspace = Path(folder)
         if True:
             settings = Settings(base_url=base_url, model="test-model", api_key="bench", provider="http",
-                                auto_refine=0, max_completion_tokens=TOKENS * 2)
+                                auto_refine=0, candidates=1, max_completion_tokens=TOKENS * 2)
             app = await open_app(workspace, settings)
             async with app.run_test(size=(120, 40), headless=True):
                 await asyncio.sleep(0.5)

@@ -118,13 +118,14 @@ async def cmd_config(args: argparse.Namespace, workspace: Path, loaded: LoadedSe
 
 async def cmd_doctor(args: argparse.Namespace, workspace: Path, loaded: LoadedSettings) -> int:
     from brainloop_tui.core.db import Store
-    from brainloop_tui.core.doctor import database_checks, embedded_model_check, provider_check
+    from brainloop_tui.core.doctor import check_command_check, database_checks, embedded_model_check, provider_check
 
     checks = await asyncio.to_thread(database_checks, workspace)
     if not any(check.verdict == "fail" for check in checks):  # the key may be in metadata.db
         async with await Store.open(workspace, busy_timeout_ms=loaded.settings.busy_timeout_ms) as store:
             checks.append(await provider_check(loaded.settings, store))
     checks.append(embedded_model_check(loaded.settings))
+    checks.append(check_command_check(loaded.settings, workspace))
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
     for check in checks:
         print(f"[{marks[check.verdict]}] {check.name}: {check.detail}")

@@ -32,7 +32,8 @@ CONTRACT = {
 
 @pytest.fixture
 async def ctx(store: Store, loopback_llm: LoopbackLLM) -> ActionContext:
-    settings = Settings(base_url=loopback_llm.base_url, model=loopback_llm.model, api_key="k", provider="http")
+    settings = Settings(base_url=loopback_llm.base_url, model=loopback_llm.model, api_key="k", provider="http",
+                        candidates=1)
 
     async def provider():
         return await select_provider(settings, store)

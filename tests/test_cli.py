@@ -112,7 +112,8 @@ def test_doctor_reports_healthy_databases(workspace: Path) -> None:
     assert result.returncode == (1 if "[FAIL]" in result.stdout else 0), result.stdout
     assert "] provider: " in result.stdout and "] embedded model: " in result.stdout
     for name in ("input", "lifecycle", "output", "metadata"):
-        assert f"[ok  ] {name}.db: integrity ok, journal wal, schema version 1" in result.stdout
+        version = 2 if name == "lifecycle" else 1  # sql/migrations/lifecycle/0002_grounding.sql
+        assert f"[ok  ] {name}.db: integrity ok, journal wal, schema version {version}" in result.stdout
 
 
 def test_doctor_and_commands_name_a_corrupt_database(workspace: Path) -> None:
@@ -132,3 +133,16 @@ def test_doctor_and_commands_name_a_corrupt_database(workspace: Path) -> None:
 def test_version_and_help() -> None:
     assert brainloop("--version").stdout.startswith("brainloop ")
     assert "doctor" in brainloop("--help").stdout
+
+
+def test_doctor_suggests_a_check_command_for_pytest_and_go(workspace: Path) -> None:
+    brainloop("init", "-w", str(workspace))
+    assert "[ok  ] check_command: not set (no pytest or go.mod seen)" in brainloop("doctor", "-w", str(workspace)).stdout
+    (workspace / "pyproject.toml").write_text("[tool.pytest.ini_options]\ntestpaths = ['tests']\n")
+    (workspace / "go.mod").write_text("module example.com/x\n")
+    shown = brainloop("doctor", "-w", str(workspace)).stdout
+    assert ("[warn] check_command: not set: put check_command = 'python -m pytest -q -x {tests}' or "
+            "check_command = 'go test ./{package}' in .brainloop/config.toml") in shown
+    (workspace / ".brainloop" / "config.toml").write_text('check_command = "python -m pytest -q {tests}"\n')
+    assert "[ok  ] check_command: 'python -m pytest -q {tests}' runs on every answer" in brainloop(
+        "doctor", "-w", str(workspace)).stdout

@@ -18,10 +18,12 @@ from brainloop_tui.core.errors import StoreError, WorkspaceError
 EXPECTED_TABLES = {
     "input": {"sources", "dependencies", "schemas", "contracts", "health"},
     "lifecycle": {"config", "processed_log", "sessions", "blocks", "block_refinements", "reader_cache", "queue",
-                  "usage", "patterns", "iterations"},
+                  "usage", "patterns", "iterations", "pattern_files"},
     "output": {"results", "heartbeat", "metrics", "digests"},
     "metadata": {"poisonpill", "telemetry_events", "secrets"},
 }
+
+LATEST_VERSION = {"lifecycle": 2}  # sql/migrations/lifecycle/0002_grounding.sql
 
 
 def connect(workspace: Path, name: str) -> sqlite3.Connection:
@@ -36,7 +38,7 @@ async def test_every_database_has_its_tables_wal_and_version(store: Store, works
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert EXPECTED_TABLES[name] <= tables, name
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION.get(name, 1)
         indexes = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
         assert all(index.startswith("idx_") for index in indexes), indexes
         conn.close()
@@ -101,8 +103,8 @@ def copy_sql_with_migration(tmp_path: Path) -> Path:
     sql_dir = tmp_path / "sql"
     shutil.copytree(default_sql_dir(), sql_dir)
     migrations = sql_dir / "migrations" / "lifecycle"
-    migrations.mkdir(parents=True)
-    (migrations / "0002_add_labels.sql").write_text("ALTER TABLE sessions ADD COLUMN labels TEXT NOT NULL DEFAULT '';")
+    migrations.mkdir(parents=True, exist_ok=True)
+    (migrations / "0003_add_labels.sql").write_text("ALTER TABLE sessions ADD COLUMN labels TEXT NOT NULL DEFAULT '';")
     return sql_dir
 
 
@@ -112,14 +114,14 @@ async def test_migrations_run_forward_once(workspace: Path, tmp_path: Path) -> N
     assert prepare_workspace(workspace, sql_dir=sql_dir)["lifecycle"] == 1
     assert not any(prepare_workspace(workspace, sql_dir=sql_dir).values())
     conn = connect(workspace, "lifecycle")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     assert "labels" in {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
     conn.close()
 
 
 async def test_a_fresh_database_gets_schema_and_migrations(workspace: Path, tmp_path: Path) -> None:
     async with await Store.open(workspace, sql_dir=copy_sql_with_migration(tmp_path)) as store:
-        assert (await store.lifecycle.fetchone("PRAGMA user_version"))[0] == 2
+        assert (await store.lifecycle.fetchone("PRAGMA user_version"))[0] == 3
 
 
 async def test_a_database_newer_than_the_code_is_refused_untouched(workspace: Path) -> None:

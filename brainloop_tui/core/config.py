@@ -43,9 +43,17 @@ class Settings(BaseSettings):
     temperature_refine: float = Field(0.3, ge=0, le=2)
     temperature_finalize: float = Field(0.1, ge=0, le=2)
     max_completion_tokens: int = Field(4096, gt=0, description="charged up front by Cerebras: keep it modest")
-    auto_refine: int = Field(1, ge=0, le=5, description="rounds that feed error diagnostics back automatically")
+    auto_refine: int | None = Field(None, ge=0, le=5, description="rounds that feed error diagnostics back "
+                                    "automatically; unset: 2 when a check ran the code, else 1")
+    candidates: int | None = Field(None, ge=1, le=8, description="answers generated per proposal, the best kept; "
+                                   "unset: 1 on the embedded model, 3 over HTTP")
+    check_command: str | None = Field(None, description="the project's own check, run on each answer in a sandbox: "
+                                      "e.g. `pytest -q -x {tests}` or `go test ./{package}`")
+    check_timeout: float = Field(10.0, gt=0, le=600, description="seconds each executing check may run")
     parallel_blocks: int = Field(4, ge=1, le=16, description="blocks of a session generated at the same time")
     prompt_budget_tokens: int = Field(6000, ge=500, description="what a prompt may spend on grounding")
+    conventions_wait: float = Field(5.0, ge=0, description="seconds a generation waits for the conventions "
+                                                           "to be refreshed before it uses the stored set")
     request_timeout: float = Field(60.0, gt=0, description="seconds without a byte before a call fails")
     heartbeat_interval: float = Field(15.0, gt=0, description="seconds between heartbeat rows")
     poison_pill_interval: float = Field(1.0, gt=0, description="seconds between poison-pill checks")

@@ -78,6 +78,37 @@ async def provider_check(settings: Settings, store: Store) -> Check:
     return Check(name="provider", verdict="ok", detail=f"embedded model ({provider.model})")
 
 
+PYTEST_MARKERS = ("pytest.ini", "conftest.py", "tests/conftest.py")
+PYTEST_COMMAND = "python -m pytest -q -x {tests}"
+GO_COMMAND = "go test ./{package}"
+
+
+def _uses_pytest(workspace: Path) -> bool:
+    if any((workspace / marker).is_file() for marker in PYTEST_MARKERS):
+        return True
+    for config in ("pyproject.toml", "setup.cfg", "tox.ini"):
+        try:
+            text = (workspace / config).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "pytest" in text:
+            return True
+    return False
+
+
+def check_command_check(settings: Settings, workspace: Path) -> Check:
+    """The project's own check: what is configured, or what to configure when the project shows one."""
+    if settings.check_command:
+        return Check(name="check_command", verdict="ok", detail=f"{settings.check_command!r} runs on every answer")
+    suggestions = ([PYTEST_COMMAND] if _uses_pytest(workspace) else []) + (
+        [GO_COMMAND] if (workspace / "go.mod").is_file() else [])
+    if not suggestions:
+        return Check(name="check_command", verdict="ok", detail="not set (no pytest or go.mod seen)")
+    quoted = " or ".join(f"check_command = {s!r}" for s in suggestions)
+    return Check(name="check_command", verdict="warn",
+                 detail=f"not set: put {quoted} in .brainloop/config.toml to run the project's tests on every answer")
+
+
 def embedded_model_check(settings: Settings) -> Check:
     if settings.local_model is not None:
         found = settings.local_model.is_file()

@@ -13,7 +13,7 @@ import os
 import secrets
 import signal
 import socket
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Literal
 
 from brainloop_tui.core.config import Settings
@@ -55,6 +55,7 @@ class Worker:
         self.stop_reason = ""
         self._work: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -90,6 +91,11 @@ class Worker:
         self._work.add(task)
         task.add_done_callback(self._work.discard)
         return task
+
+    def on_shutdown(self, close: Callable[[], Awaitable[None]]) -> None:
+        """`close` runs at shutdown once the work is over, before the databases close (background
+        services: they are stopped, not waited for)."""
+        self._closers.append(close)
 
     @property
     def active_work(self) -> int:
@@ -129,6 +135,8 @@ class Worker:
         for loop_task in self._loops:
             loop_task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
+        for close in self._closers:
+            await close()
         self.status = "stopped"
         await self._beat()
         await record_event(

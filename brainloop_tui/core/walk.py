@@ -9,7 +9,7 @@ followed only when they stay inside the root and lead somewhere not walked yet, 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,23 +73,28 @@ def iter_workspace_files(
     max_depth: int | None = None,
     max_files: int | None = None,
     max_size: int | None = None,
+    include: Callable[[str], bool] | None = None,
+    probe_binary: bool = True,
 ) -> Iterator[Path]:
     """Regular text files below `root`, depth first, each folder's entries sorted by name.
 
     Paths are yielded as seen from `root` (a file reached through a symlinked folder keeps the
     link's name). `max_depth` counts path parts from the root (1: only the root's own files),
     `max_files` stops the walk once that many files were yielded, `max_size` (bytes) skips bigger
-    files. Folders that cannot be listed and files that cannot be opened are skipped.
+    files, `include` (given the relative path) picks the files wanted before anything is read.
+    Folders that cannot be listed and files that cannot be opened are skipped. `probe_binary=False`
+    leaves out the binary check (it opens every file): for callers that read the files anyway.
     """
     _check_limit("max_depth", max_depth, 1)
     _check_limit("max_files", max_files, 1)
     _check_limit("max_size", max_size, 0)
     if not root.is_dir():
         raise WalkError(f"{root} is not a folder")
-    return _walk(root.resolve(), max_depth, max_files, max_size)
+    return _walk(root.resolve(), max_depth, max_files, max_size, include, probe_binary)
 
 
-def _walk(root: Path, max_depth: int | None, max_files: int | None, max_size: int | None) -> Iterator[Path]:
+def _walk(root: Path, max_depth: int | None, max_files: int | None, max_size: int | None,
+          include: Callable[[str], bool] | None, probe_binary: bool) -> Iterator[Path]:
     root_stat = root.stat()
     visited = {(root_stat.st_dev, root_stat.st_ino)}
     yielded = 0
@@ -121,7 +126,7 @@ def _walk(root: Path, max_depth: int | None, max_files: int | None, max_size: in
                     continue
                 if _enter(Path(entry.path), entry.is_symlink()):
                     yield from walk_folder(Path(entry.path), rel, depth + 1, ignores)
-            elif _wanted_file(entry, root, max_size):
+            elif (include is None or include(rel)) and _wanted_file(entry, root, max_size, probe_binary):
                 yielded += 1
                 yield Path(entry.path)
 
@@ -141,7 +146,7 @@ def _walk(root: Path, max_depth: int | None, max_files: int | None, max_size: in
     yield from walk_folder(root, "", 1, _Ignores())
 
 
-def _wanted_file(entry: os.DirEntry[str], root: Path, max_size: int | None) -> bool:
+def _wanted_file(entry: os.DirEntry[str], root: Path, max_size: int | None, probe_binary: bool) -> bool:
     path = Path(entry.path)
     try:
         if not entry.is_file():
@@ -150,6 +155,6 @@ def _wanted_file(entry: os.DirEntry[str], root: Path, max_size: int | None) -> b
             return False
         if max_size is not None and entry.stat().st_size > max_size:
             return False
-        return not is_binary(path)
+        return not (probe_binary and is_binary(path))
     except (OSError, RuntimeError):
         return False

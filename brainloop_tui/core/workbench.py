@@ -37,8 +37,14 @@ class Workbench:
         events = EventBus()
         loop = Loop(store, settings, provider, origin=face, events=events)
         worker = Worker(store, settings, face)
+        worker.on_shutdown(loop.conventions.close)
         return cls(store, settings, events, loop, worker,
                    ActionContext(store=store, settings=settings, loop=loop, started_at=worker.started_at))
+
+    def start_background(self) -> None:
+        """What runs beside the face once it is up: the extraction of the workspace's conventions (a face
+        calls this after its first answer or frame, so that the extraction never delays it)."""
+        self.loop.conventions.start()
 
     async def run_action(self, action: str, params: Any) -> ActionResult:
         """Run one of the eleven actions as tracked work (shutdown waits for it, then cancels it)."""

@@ -124,6 +124,7 @@ async def run_headless(workspace: Path, settings: Settings, transport: Transport
         face.cancel()
         await asyncio.gather(face, return_exceptions=True)
         raise
+    tool.workbench.start_background()  # after the handshake: the extraction never delays it
     worker = tool.workbench.worker
     worker.install_signal_handlers()
     await worker.run(_until_done(face))

@@ -73,6 +73,7 @@ class BrainloopApp(ReportsWorkerErrors, App[None]):
                         severity="warning")
         self.exit_when_stopped()
         self.call_after_refresh(self.check_provider)  # after the first frame: it imports the HTTP client
+        self.call_after_refresh(self.wb.start_background)  # the conventions' extraction, after the first frame
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:

@@ -33,6 +33,13 @@ def _iteration(iteration: Iteration, language: str | None) -> list[str]:
         lines += [f"Failed: {iteration.error}", ""]
     if iteration.diagnostics:
         lines += [f"- {diagnostic_line(d)}" for d in iteration.diagnostics] + [""]
+    if iteration.grounding.recorded:
+        summary, *details = iteration.grounding.lines()
+        lines += [f"Grounded in {summary}:", "", *(f"- {line}" for line in details), ""]
+    if iteration.candidates:
+        lines += [f"Best of {len(iteration.candidates) + 1} candidates; the others: "
+                  + ", ".join(f"T {c.temperature:g} ({len(c.diagnostics)} diagnostic(s))" for c in iteration.candidates),
+                  ""]
     if iteration.code is not None:
         fence = fence_for(iteration.code)
         lines += [f"{fence}{language or ''}", iteration.code.rstrip("\n"), fence, ""]

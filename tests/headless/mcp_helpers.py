@@ -77,7 +77,7 @@ def server_parameters(workspace: Path, llm: LoopbackLLM | None = None, *, python
     """How to start the server on `workspace`; with `llm`, pointed at that loopback model. Its user
     config folder is `config_home`, else the test's isolated one."""
     env = {"XDG_CONFIG_HOME": str(config_home or os.environ["XDG_CONFIG_HOME"]), "BRAINLOOP_PROVIDER": "http",
-           "BRAINLOOP_LOG_LEVEL": "INFO"}
+           "BRAINLOOP_LOG_LEVEL": "INFO", "BRAINLOOP_CANDIDATES": "1"}  # one answer per call: scripts count on it
     if llm is not None:
         env |= {"BRAINLOOP_BASE_URL": llm.base_url, "BRAINLOOP_MODEL": llm.model, "BRAINLOOP_API_KEY": API_KEY}
     else:  # no test reaches the internet: a model call goes to a port nothing listens on, and fails

@@ -27,7 +27,7 @@ BETTER = "Sure! Here it is:\n```python\ndef add(a: int, b: int) -> int:\n    ret
 @pytest.fixture
 async def loop(store: Store, loopback_llm: LoopbackLLM) -> Loop:
     settings = Settings(base_url=loopback_llm.base_url, model=loopback_llm.model, api_key="sk-loop-test",
-                        provider="http")
+                        provider="http", candidates=1)  # one answer per call: the scripts below count on it
 
     async def provider():
         return await select_provider(settings, store)

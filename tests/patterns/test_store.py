@@ -73,7 +73,7 @@ def test_collect_respects_gitignore_vendored_folders_and_the_size_limit(workspac
 
 async def test_extract_stores_patterns_and_reports_only_new_or_changed_ones(store: Store, workspace: Path) -> None:
     sample_workspace(workspace)
-    first = await extract_patterns(store)
+    first = (await extract_patterns(store)).patterns
     rows = await stored_rows(store)
     assert set(rows) == {(p.language, p.name) for p in first}
     assert rows["go", "naming"]["value"] == "camelCase"
@@ -118,32 +118,55 @@ async def test_bad_requests_are_refused(store: Store) -> None:
     assert await stored_rows(store) == {}
 
 
-def make_pattern(index: int, confidence: float, language: str = "python") -> Pattern:
-    return Pattern(
-        language=language,
-        name=f"convention_{index}",
-        value="a fairly long value that says what the project does, " * 2,
-        confidence=confidence,
-        evidence=Evidence(counts={"files": 3}, files=["a.py"]),
-    )
+def make_pattern(name: str, value: str, confidence: float, language: str = "python") -> Pattern:
+    return Pattern(language=language, name=name, value=value, confidence=confidence,
+                   evidence=Evidence(counts={"files": 3}, files=["a.py"]))
 
 
-def test_render_stays_in_budget_most_confident_first() -> None:
-    patterns = [make_pattern(index, confidence=(index % 97) / 100) for index in range(200)]
-    text = render_patterns(patterns)
-    assert token_estimate(text) <= 400
-    lines = text.splitlines()
-    assert lines[0].startswith("Conventions of this project")
-    assert lines[1].endswith("(0.96)")
-    assert lines[-1].endswith("omitted")
-    shown = [float(line.rsplit("(", 1)[1].rstrip(")")) for line in lines[1:-1]]
-    assert shown == sorted(shown, reverse=True)
-    assert token_estimate(render_patterns(patterns, max_tokens=100)) <= 100
+def test_render_says_instructions_most_confident_first_within_budget() -> None:
+    patterns = [make_pattern("naming", "snake_case", 0.7), make_pattern("typing", "fully annotated", 0.9),
+                make_pattern("logging", "logging", 0.8), make_pattern("channels", "used in some files", 0.95),
+                make_pattern("docstrings", "documented", 0.3)]  # under the threshold: not said
+    assert render_patterns(patterns).splitlines() == [
+        "- Annotate every parameter and every return type.",
+        "- Log with the standard logging module (`log = logging.getLogger(__name__)`); never print().",
+        "- Name functions, arguments and variables in snake_case.",
+    ]
+    many = [make_pattern("imports", "module_" * 40 + str(index), 0.6) for index in range(50)]
+    text = render_patterns(many, max_tokens=100)
+    assert token_estimate(text) <= 100 and text.splitlines()[-1].endswith("omitted")
 
 
 def test_render_by_language_and_empty() -> None:
-    patterns = [make_pattern(1, 0.5, "go"), make_pattern(2, 0.9, "sql")]
+    patterns = [make_pattern("error_handling", "returned errors", 0.8, "go"),
+                make_pattern("index_naming", "idx_ prefix", 0.9, "sql")]
     text = render_patterns(patterns, language="go")
-    assert "- go convention 1:" in text and "sql" not in text
+    assert text == ('- Return errors to the caller, wrapped with context (`fmt.Errorf("load item: %w", err)`); '
+                    "do not panic or log.Fatal.")
     assert render_patterns(patterns, language="python") == ""
     assert render_patterns([]) == ""
+
+
+async def test_a_refresh_rereads_only_the_files_that_changed(store: Store, workspace: Path) -> None:
+    sample_workspace(workspace)
+    first = await extract_patterns(store)
+    assert (first.seen, first.read) == (3, 3)  # the ignored, vendored and oversized files are not even seen
+    again = await extract_patterns(store)
+    assert (again.read, again.removed, again.changed) == (0, 0, [])
+    assert again.patterns == await load_patterns(store)
+
+    write(workspace, "app/legacy.go", SNAKE_GO * 3)
+    (workspace / "tools" / "load.py").unlink()
+    after = await extract_patterns(store)
+    assert (after.read, after.removed) == (1, 1)  # only the new file is read; the removed one is forgotten
+    stored = {row["path"] for row in await store.lifecycle.fetchall("SELECT path FROM pattern_files")}
+    assert stored == {"app/handler.go", "app/legacy.go", "db/schema.sql"}
+    assert not any(p.language == "python" for p in after.patterns)
+
+
+async def test_files_that_say_nothing_are_remembered_and_not_reread(store: Store, workspace: Path) -> None:
+    write(workspace, "broken.py", "def (:\n")
+    (workspace / "blob.py").write_bytes(b"\x00\x01binary")
+    assert (await extract_patterns(store)).read == 2
+    assert (await extract_patterns(store)).read == 0
+    assert await load_patterns(store) == []

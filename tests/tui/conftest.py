@@ -38,7 +38,7 @@ def svg_snapshot(snapshot):
 @pytest.fixture
 def settings(loopback_llm) -> Settings:
     return Settings(base_url=loopback_llm.base_url, model=loopback_llm.model, api_key=TEST_KEY, provider="http",
-                    auto_refine=0)
+                    auto_refine=0, candidates=1)
 
 
 @pytest.fixture

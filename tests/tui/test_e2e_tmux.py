@@ -65,6 +65,7 @@ class Terminal:
 async def test_propose_refine_commit_in_a_terminal(loopback_llm, workspace: Path) -> None:
     loopback_llm.enqueue(Answer(FIRST), Answer(SECOND))
     env = {"BRAINLOOP_API_KEY": TEST_KEY, "BRAINLOOP_MODEL": loopback_llm.model, "BRAINLOOP_AUTO_REFINE": "0",
+           "BRAINLOOP_CANDIDATES": "1",
            "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"], "TERM": "xterm-256color"}
     app = " ".join(shlex.quote(part) for part in [
         sys.executable, "-m", "brainloop_tui", "-w", str(workspace), "--provider", "http",

@@ -7,6 +7,7 @@ import gc
 import sys
 from pathlib import Path
 
+from files import write
 from loopback_llm import Answer, Status
 from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent, TextArea, Tree
 from textual_diff_view import DiffView
@@ -87,12 +88,50 @@ async def test_propose_streams_live_then_shows_the_code(make_app, loopback_llm) 
         assert shown_code(main) == ONE
         assert main.query_one(CodeView)
         assert "no problems" in str(pane.query_one(".block-header", Static).render())
-        assert not pane.query_one(".diagnostics").display
+        assert not pane.query_one(".diagnostics").display  # no diagnostics, nothing the prompt carried to list
+        assert "grounded in conventions 0" in str(pane.query_one(".grounding", Static).render())
         table = main.query_one("#session-table", DataTable)
         assert table.row_count == 1 and "the answer" in str(table.get_row_at(0))
         assert any("proposed" in n for n in notices(app))
         # The stream showed the answer as it arrived.
         assert "return 1" in str(pane.query_one(".stream", Static).render())
+
+
+GO_STORE = """package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+func LoadItem(ctx context.Context, log *zap.Logger, id string) (string, error) {
+	if id == "" {
+		return "", fmt.Errorf("load item: %w", errEmpty)
+	}
+	log.Info("loaded")
+	return id, nil
+}
+"""
+
+
+async def test_a_proposal_carries_the_projects_conventions_and_shows_them(make_app, loopback_llm,
+                                                                           workspace: Path) -> None:
+    for name in ("items.go", "orders.go", "users.go"):
+        write(workspace, f"store/{name}", GO_STORE.replace("LoadItem", "Load" + name.split(".")[0].title()))
+    loopback_llm.default = Answer("```go\npackage store\n\nfunc count() int { return 1 }\n```")
+    app = await make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await proposed(pilot, "count the items", "store/count.go")
+        system = loopback_llm.chat_requests()[-1].body["messages"][0]["content"]
+        assert "Log with zap (go.uber.org/zap)" in system and "store/items.go (same package)" in system
+        pane = main.query_one(BlockPane)
+        line = str(pane.query_one(".grounding", Static).render())
+        assert "(current)" in line and "3 context file(s)" in line
+        aside = str(pane.query_one(".diagnostics-text", Static).render())
+        assert "• Log with zap (go.uber.org/zap), not the standard log package." in aside
+        assert "◦ store/items.go — same package" in aside
 
 
 async def test_refine_diffs_commit_and_undo(make_app, loopback_llm, workspace: Path) -> None:

@@ -117,7 +117,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """All statements run on the yielded connection commit together or not at all."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # The BEGIN is queued on the connection's thread and runs anyway: a rollback queued after it
+                # ends that transaction (a no-op when the BEGIN failed), so the next one can start.
+                await asyncio.shield(self._conn.rollback())
+                raise
             try:
                 yield self._conn
             except BaseException:

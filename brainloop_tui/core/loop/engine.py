@@ -10,36 +10,53 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 # The readers, the pattern extractors and the sources are used through their packages, so that they
 # are imported at the first generation, not when a face starts (see brainloop_tui.core.lazy).
-from brainloop_tui.core import idempotence, readers, sources
+from brainloop_tui.core import idempotence, sources
 from brainloop_tui.core import patterns as conventions
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store, from_row, now
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.events import EventBus, LoopEvent
-from brainloop_tui.core.llm import ChatRequest, LLMError, Provider, clean_code, complete, record_usage
-from brainloop_tui.core.loop import files
+from brainloop_tui.core.llm import ChatRequest, Completion, LLMError, Provider, clean_code, complete, record_usage
+from brainloop_tui.core.loop import files, grounding
+from brainloop_tui.core.loop.grounding import Grounding
 from brainloop_tui.core.loop.models import (
-    Audit, Block, BlockKind, BlockState, CommitOutcome, Iteration, Origin, Phase, Session, SessionState,
+    Audit, Block, BlockKind, BlockState, Candidate, CommitOutcome, Iteration, Origin, Phase, Session, SessionState,
     SessionSummary, UndoOutcome,
 )
 from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
-from brainloop_tui.core.loop.validators import errors_of, language_of, validate
+from brainloop_tui.core.loop.review import Review, auto_refine_rounds, review
+from brainloop_tui.core.loop.validators import errors_of, language_of
+from brainloop_tui.core.patterns.keeper import Conventions
 from brainloop_tui.core.patterns.model import LANGUAGES, Pattern
+from brainloop_tui.core.readers.render import token_estimate
 from brainloop_tui.core.telemetry import record_event, record_metric
 from brainloop_tui.core.workspace import PathError, relative_name, resolve_in_workspace
 
 log = logging.getLogger(__name__)
 
 ProviderFactory = Callable[[], Awaitable[Provider]]
-_MENTIONED_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.[A-Za-z0-9]{1,8})(?![\w/])")
-MAX_CONTEXT_FILES = 8
+# Candidates of one proposal get temperatures spread around the phase's: the first at it, then below and above.
+CANDIDATE_TEMPERATURE_STEP = 0.2
+CANDIDATES_BY_PROVIDER = {"local": 1}  # the embedded model generates one answer at a time: more cost time
+DEFAULT_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One answer of the model, checked."""
+
+    completion: Completion
+    usage_id: int
+    code: str
+    review: Review
+    temperature: float
 
 
 class LoopError(BrainloopError):
@@ -71,6 +88,7 @@ class Loop:
         self._provider_factory = provider
         self._provider: Provider | None = None
         self._parallel = asyncio.Semaphore(settings.parallel_blocks)
+        self.conventions = Conventions(store, wait_s=settings.conventions_wait)
 
     @property
     def workspace(self) -> Path:
@@ -343,26 +361,42 @@ class Loop:
     # -- generation --------------------------------------------------------------------------------
 
     async def _generate_with_auto_refine(self, block: Block, phase: Phase, feedback: str | None) -> Iteration:
-        iteration = await self._generate(block, phase, feedback)
-        for _ in range(self.settings.auto_refine):
+        """One iteration, then as many automatic refines as its checks ask for; when a refine makes things
+        worse, the best iteration stays the block's current one."""
+        iteration, checked = await self._generate(block, phase, feedback)
+        best, best_score = iteration, checked.score()
+        for _ in range(auto_refine_rounds(self.settings, checked)):
             problems = errors_of(iteration.diagnostics)
             if not problems:
                 break
             automatic = "Fix these problems found by checking your answer:\n" + "\n".join(
                 f"- {p.describe()}" for p in problems)
-            iteration = await self._generate(await self.block(block.session_id, block.id), "refine", automatic,
-                                             origin="auto")
-        return iteration
+            iteration, checked = await self._generate(await self.block(block.session_id, block.id), "refine",
+                                                      automatic, origin="auto")
+            if checked.score() < best_score:
+                best, best_score = iteration, checked.score()
+        if best.number != iteration.number:
+            await self._set_block(block, current_iteration=best.number)
+            self._emit("iteration", block.session_id, block.id, best.number, status="done")
+            log.info("%s: kept iteration %d, the automatic refines after it were worse", block.path, best.number)
+        return best
+
+    def _candidate_count(self, phase: Phase, provider: Provider) -> int:
+        if phase != "propose":
+            return 1
+        if self.settings.candidates is not None:
+            return self.settings.candidates
+        return CANDIDATES_BY_PROVIDER.get(provider.name, DEFAULT_CANDIDATES)
 
     async def _generate(self, block: Block, phase: Phase, feedback: str | None, *,
-                        origin: str = "user") -> Iteration:
+                        origin: str = "user") -> tuple[Iteration, Review]:
         """One iteration: recorded as streaming, then done, failed or cancelled — never left half-way."""
         session = await self.session(block.session_id)
         temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
                        "finalize": self.settings.temperature_finalize}[phase]
-        known = block.language in LANGUAGES
-        patterns = await conventions.load_patterns(self.store, block.language) if known else []
-        context = await self._prompt_context(block, session, patterns)
+        grounded = Grounding()
+        patterns = await self._conventions(block, grounded)
+        context = await self._prompt_context(block, session, patterns, grounded)
         previous = None
         if phase != "propose":
             previous = next(i for i in await self.iterations(block.id) if i.number == block.current_iteration)
@@ -372,10 +406,52 @@ class Loop:
         request = ChatRequest(messages=messages, temperature=temperature,
                               max_completion_tokens=self.settings.max_completion_tokens)
         status_before = block.status
-        iteration_id, number = await self._start_iteration(block, phase, temperature, request, feedback, origin)
+        iteration_id, number = await self._start_iteration(block, phase, temperature, request, feedback, origin,
+                                                           grounded)
         self._emit("iteration", block.session_id, block.id, number, status="streaming")
         try:
             provider = await self.provider()
+            answers = await self._answers(block, number, request, self._candidate_count(phase, provider), provider,
+                                          phase, session.prompt, patterns, context.target_schema)
+        except BaseException as exc:  # every way out ends the iteration: none is left streaming
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            if not isinstance(exc, LLMError | asyncio.CancelledError):
+                log.exception("generating %s failed", block.path)
+            await asyncio.shield(self._end_failed(block, iteration_id, status_before,
+                                                  "cancelled" if cancelled else "failed",
+                                                  "cancelled" if cancelled else str(exc) or repr(exc)))
+            self._emit("iteration", block.session_id, block.id, number, status="cancelled" if cancelled else "failed")
+            raise
+        chosen, *others = answers
+        completion, code, checked = chosen.completion, chosen.code, chosen.review
+        grounded.checks = checked.checks
+        candidates = [Candidate(temperature=a.temperature, code=a.code, diagnostics=a.review.diagnostics)
+                      for a in others]
+        status = "proposed" if phase == "propose" else "refined"
+        async with self.store.lifecycle.transaction() as conn:
+            await conn.execute(
+                "UPDATE iterations SET status = 'done', raw_answer = ?, code = ?, sha256 = ?, model = ?,"
+                " diagnostics = ?, usage_id = ?, temperature = ?, grounding = ?, candidates = ?, finished_at = ?"
+                " WHERE id = ?",
+                (completion.text, code, files.sha256_of(code.encode()), completion.model,
+                 json.dumps([d.model_dump() for d in checked.diagnostics]), chosen.usage_id, chosen.temperature,
+                 grounded.model_dump_json(), json.dumps([c.model_dump() for c in candidates]), now(), iteration_id))
+            await conn.execute("UPDATE blocks SET status = ?, current_iteration = ?, updated_at = ? WHERE id = ?",
+                               (status, number, now(), block.id))
+            await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), block.session_id))
+        self._emit("iteration", block.session_id, block.id, number, status="done")
+        return next(i for i in await self.iterations(block.id) if i.id == iteration_id), checked
+
+    async def _answers(self, block: Block, number: int, request: ChatRequest, count: int, provider: Provider,
+                       phase: Phase, prompt: str, patterns: list[Pattern], sql_schema: str,
+                       ) -> list[_Answer]:
+        """`count` answers generated at once (temperatures spread around the request's), each checked;
+        the best first. Only the first streams its deltas to the faces. Answers that failed are dropped
+        while one succeeded."""
+
+        async def answer(index: int) -> _Answer:
+            offset = CANDIDATE_TEMPERATURE_STEP * ((index + 1) // 2) * (-1 if index % 2 else 1)
+            temperature = round(min(max(request.temperature + offset, 0.0), 2.0), 2)
             received = 0
 
             def on_delta(delta) -> None:
@@ -385,35 +461,38 @@ class Loop:
                                            iteration=number, text=delta.content, reasoning=delta.reasoning,
                                            completion_tokens=received))
 
-            completion = await complete(provider, request, on_delta)
-        except (LLMError, asyncio.CancelledError) as exc:
-            cancelled = isinstance(exc, asyncio.CancelledError)
-            await asyncio.shield(self._end_failed(block, iteration_id, status_before,
-                                                  "cancelled" if cancelled else "failed",
-                                                  "cancelled" if cancelled else str(exc)))
-            self._emit("iteration", block.session_id, block.id, number, status="cancelled" if cancelled else "failed")
-            raise
-        usage_id = await record_usage(self.store, completion, provider=provider.name, phase=phase,
-                                      session_id=block.session_id, block_id=block.id)
-        code = clean_code(completion.text, block.language)
-        diagnostics = await asyncio.to_thread(
-            validate, code, path=block.path, language=block.language, patterns=patterns,
-            sql_schema=context.target_schema)
-        status = "proposed" if phase == "propose" else "refined"
-        async with self.store.lifecycle.transaction() as conn:
-            await conn.execute(
-                "UPDATE iterations SET status = 'done', raw_answer = ?, code = ?, sha256 = ?, model = ?,"
-                " diagnostics = ?, usage_id = ?, finished_at = ? WHERE id = ?",
-                (completion.text, code, files.sha256_of(code.encode()), completion.model,
-                 json.dumps([d.model_dump() for d in diagnostics]), usage_id, now(), iteration_id))
-            await conn.execute("UPDATE blocks SET status = ?, current_iteration = ?, updated_at = ? WHERE id = ?",
-                               (status, number, now(), block.id))
-            await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), block.session_id))
-        self._emit("iteration", block.session_id, block.id, number, status="done")
-        return next(i for i in await self.iterations(block.id) if i.id == iteration_id)
+            completion = await complete(provider, request.model_copy(update={"temperature": temperature}),
+                                        on_delta if index == 0 else None)
+            usage_id = await record_usage(self.store, completion, provider=provider.name, phase=phase,
+                                          session_id=block.session_id, block_id=block.id)
+            code = clean_code(completion.text, block.language)
+            checked = await review(code, workspace=self.workspace, settings=self.settings, path=block.path,
+                                   language=block.language, kind=block.kind, prompt=prompt, patterns=patterns,
+                                   sql_schema=sql_schema)
+            return _Answer(completion, usage_id, code, checked, temperature)
+
+        results = await asyncio.gather(*(answer(index) for index in range(count)), return_exceptions=True)
+        answers = [r for r in results if not isinstance(r, BaseException)]
+        if not answers:
+            raise next(r for r in results if isinstance(r, BaseException))
+        failures = [r for r in results if isinstance(r, BaseException) and not isinstance(r, LLMError)]
+        if failures:
+            raise failures[0]  # a bug, or a cancel: never hidden behind a sibling's success
+        return sorted(answers, key=lambda a: a.review.score())
+
+    async def _conventions(self, block: Block, grounded: Grounding) -> list[Pattern]:
+        """The current conventions of the block's language (waiting a bounded time for a refresh)."""
+        if block.language not in LANGUAGES:
+            grounded.conventions_state = f"none for {block.language or 'this file type'}"
+            return []
+        found = await self.conventions.current(block.language)
+        grounded.conventions_state = found.note
+        grounded.conventions = [conventions.instruction(p) or "" for p in conventions.chosen_patterns(
+            found.patterns, block.language)]
+        return found.patterns
 
     async def _start_iteration(self, block: Block, phase: Phase, temperature: float, request: ChatRequest,
-                               feedback: str | None, origin: str) -> tuple[int, int]:
+                               feedback: str | None, origin: str, grounded: Grounding) -> tuple[int, int]:
         prompt_text = "\n\n".join(f"[{m.role}]\n{m.content}" for m in request.messages)
         async with self.store.lifecycle.transaction() as conn:
             # The number is taken inside the write transaction: two processes never get the same one.
@@ -421,8 +500,9 @@ class Loop:
                                         (block.id,))
             number = (await cursor.fetchone())[0]
             cursor = await conn.execute(
-                "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, created_at)"
-                " VALUES (?, ?, ?, 'streaming', ?, ?, ?)", (block.id, number, phase, temperature, prompt_text, now()))
+                "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, grounding, created_at)"
+                " VALUES (?, ?, ?, 'streaming', ?, ?, ?, ?)",
+                (block.id, number, phase, temperature, prompt_text, grounded.model_dump_json(), now()))
             iteration_id = cursor.lastrowid
             if feedback is not None and phase == "refine":
                 await conn.execute(
@@ -440,8 +520,11 @@ class Loop:
                                (restored, now(), block.id))
         await record_event(self.store, "error", {"session": block.session_id, "block": block.id, "error": error})
 
-    async def _prompt_context(self, block: Block, session: Session, patterns: list[Pattern]) -> PromptContext:
-        registered = await sources.prompt_context(self.store, self.settings.prompt_budget_tokens // 4)
+    async def _prompt_context(self, block: Block, session: Session, patterns: list[Pattern],
+                              grounded: Grounding) -> PromptContext:
+        budget = self.settings.prompt_budget_tokens
+        registered = await sources.prompt_context(self.store, budget // 4)
+        grounded.registered_tokens = token_estimate(registered) if registered.strip() else 0
         context = PromptContext(path=block.path, language=block.language, kind=block.kind,
                                 patterns=conventions.render_patterns(patterns, block.language), registered=registered)
         if block.kind == "sql" and block.target_db:
@@ -450,15 +533,13 @@ class Loop:
                 context.target_schema = await asyncio.to_thread(files.database_schema, database)
         else:
             context.target_content = await self._disk_text(block)
-        mentioned = [m for m in _MENTIONED_PATH.findall(session.prompt) if m != block.path]
-        for path in dict.fromkeys([*session.context, *mentioned]):
-            if len(context.context_digests) >= MAX_CONTEXT_FILES:
-                break
-            try:
-                digest = await readers.read_digest(self.store, path)
-            except (readers.ReaderError, PathError):
-                continue  # a word that looked like a file name, or a file no reader knows
-            context.context_digests.append(f"{digest.path}\n{digest.text}")
+        # The system message gets half the budget (the task, with the target's content, the other half):
+        # the context files have what the conventions, sources and schema leave of it.
+        spent = sum(token_estimate(part) for part in (context.patterns, context.registered, context.target_schema))
+        related = await grounding.candidates(self.store, block.path, session.prompt, session.context,
+                                             await conventions.import_index(self.store))
+        context.context_digests = await grounding.context_digests(self.store, related, max(budget // 2 - spent, 0),
+                                                                  grounded)
         return context
 
     # -- helpers -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from brainloop_tui.core.loop.grounding import Grounding
 from brainloop_tui.core.loop.validators import Diagnostic
 
 Origin = Literal["tui", "mcp", "cli"]
@@ -48,6 +49,14 @@ class Block(BaseModel):
     updated_at: float
 
 
+class Candidate(BaseModel):
+    """One of the other answers a proposal generated: not chosen, kept for the reviewer."""
+
+    temperature: float
+    code: str
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+
+
 class Iteration(BaseModel):
     id: int
     block_id: str
@@ -67,8 +76,10 @@ class Iteration(BaseModel):
     finished_at: float | None
     feedback: str | None = None  # what the refinement that produced this iteration asked for
     feedback_origin: Literal["user", "auto"] | None = None  # a person (or agent), or the validators
+    grounding: Grounding = Field(default_factory=Grounding)  # what the prompt carried, and why
+    candidates: list[Candidate] = Field(default_factory=list)  # the answers not chosen (propose with candidates)
 
-    _diagnostics = field_validator("diagnostics", mode="before")(_json_column)
+    _json_columns = field_validator("diagnostics", "grounding", "candidates", mode="before")(_json_column)
 
 
 class BlockState(BaseModel):

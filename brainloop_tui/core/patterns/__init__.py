@@ -8,7 +8,11 @@ _EXPORTS = {
     "collect_patterns": ".extract",
     **dict.fromkeys(("LANGUAGES", "Evidence", "Language", "Pattern"), ".model"),
     **dict.fromkeys(("PATTERNS_MAX_TOKENS", "render_patterns"), ".render"),
-    **dict.fromkeys(("PatternError", "extract_patterns", "load_patterns", "save_patterns"), ".store"),
+    **dict.fromkeys(("PatternError", "Refresh", "extract_patterns", "import_index", "load_patterns", "save_patterns"),
+                    ".store"),
+    **dict.fromkeys(("Conventions", "CurrentConventions"), ".keeper"),
+    "chosen_patterns": ".render",
+    "instruction": ".render",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

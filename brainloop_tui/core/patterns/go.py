@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from pygments.lexers.go import GoLexer
 from pygments.token import Keyword, Name, Operator, Punctuation
@@ -144,12 +145,22 @@ def _go_naming(name: str) -> str | None:
     return "camelCase" if style == "PascalCase" else style
 
 
+def go_facts(path: str, text: str) -> dict[str, Any]:
+    """What one Go file says, as JSON-able facts (kept per file: a refresh re-reads only what changed)."""
+    return asdict(read_go_file(text))
+
+
 def extract_go(files: Iterable[SourceText]) -> list[Pattern]:
+    return aggregate_go((path, go_facts(path, text)) for path, text in files)
+
+
+def aggregate_go(items: Iterable[tuple[str, dict[str, Any]]]) -> list[Pattern]:
+    """The Go conventions shown by the facts of many files (see `go_facts`)."""
     naming, imports, errors, logging, tests = Tally(), Tally(), Tally(), Tally(), Tally()
     context, channels, goroutines = Usage(), Usage(), Usage()
     seen = error_checks = 0
-    for path, text in files:
-        facts = read_go_file(text)
+    for path, item in items:
+        facts = GoFile(**item)
         seen += 1
         is_test = path.endswith("_test.go")
         for name in facts.declared:
@@ -167,7 +178,8 @@ def extract_go(files: Iterable[SourceText]) -> list[Pattern]:
                 tests.add("ginkgo" if "ginkgo" in frameworks else "testify" if frameworks else "testing", path)
         errors.add("returned errors", path, facts.returned_errors)
         errors.add("panic", path, facts.panics)
-        errors.add("log.Fatal", path, facts.fatals)
+        if not is_test:  # t.Fatal in a test fails the test; it says nothing of how the code handles errors
+            errors.add("log.Fatal", path, facts.fatals)
         error_checks += facts.error_checks
         context.observe(path, facts.context_uses + ("context" in facts.imports))
         channels.observe(path, facts.channels)

@@ -6,9 +6,10 @@ import ast
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from brainloop_tui.core.loop.related import module_name
 from brainloop_tui.core.patterns.model import (
     MAX_EVIDENCE_FILES,
     Evidence,
@@ -51,6 +52,11 @@ class PythonFile:
     unittest_cases: int = 0
     test_functions: int = 0
     longest_line: int = 0
+    documented: int = 0  # public functions and classes with a docstring
+    undocumented: int = 0
+    docstring_styles: list[str] = field(default_factory=list)  # per documented function: google, numpy, rest
+    raised: list[str] = field(default_factory=list)  # names of the exceptions raised (`raise X(...)`)
+    exception_classes: list[str] = field(default_factory=list)  # classes defined here that are exceptions
 
 
 def _annotation_level(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
@@ -73,6 +79,40 @@ def _base_name(base: ast.expr) -> str:
     return base.id if isinstance(base, ast.Name) else ""
 
 
+def docstring_style(docstring: str) -> str | None:
+    """google ("Args:"), numpy ("Parameters" over dashes) or rest (":param x:"); None when it has no sections."""
+    if re.search(r"^\s*(Args|Arguments|Returns|Raises|Yields):\s*$", docstring, re.MULTILINE):
+        return "google"
+    if re.search(r"^\s*(Parameters|Returns|Raises)\s*\n\s*-{3,}", docstring, re.MULTILINE):
+        return "numpy"
+    if re.search(r"^\s*:(param|returns?|raises?|type)\b", docstring, re.MULTILINE):
+        return "rest"
+    return None
+
+
+def _raised_name(node: ast.Raise) -> str | None:
+    raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    if raised is None:
+        return None  # a bare `raise` re-raises: it says nothing about which exceptions the code uses
+    return _base_name(raised) or None
+
+
+def _is_exception_class(node: ast.ClassDef) -> bool:
+    return any(_base_name(base).endswith(("Error", "Exception")) for base in node.bases)
+
+
+def _observe_docstring(facts: PythonFile, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+    if node.name.startswith("_"):
+        return  # private and dunder names: projects rarely document them, so they say nothing
+    docstring = ast.get_docstring(node)
+    if not docstring:
+        facts.undocumented += 1
+        return
+    facts.documented += 1
+    if not isinstance(node, ast.ClassDef) and (style := docstring_style(docstring)):
+        facts.docstring_styles.append(style)
+
+
 def read_python_file(text: str) -> PythonFile | None:
     """None when the text is not valid Python."""
     try:
@@ -88,6 +128,7 @@ def read_python_file(text: str) -> PythonFile | None:
             facts.names.append(node.name)
             facts.annotations.append(_annotation_level(node))
             facts.async_uses += isinstance(node, ast.AsyncFunctionDef)
+            _observe_docstring(facts, node)
         elif isinstance(node, ast.arg):
             facts.names.append(node.arg)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -95,6 +136,11 @@ def read_python_file(text: str) -> PythonFile | None:
         elif isinstance(node, ast.ClassDef):
             facts.classes.append(node.name)
             facts.unittest_cases += any(_base_name(base) in TEST_CASE_BASES for base in node.bases)
+            _observe_docstring(facts, node)
+            if _is_exception_class(node):
+                facts.exception_classes.append(node.name)
+        elif isinstance(node, ast.Raise) and (name := _raised_name(node)):
+            facts.raised.append(name)
         elif isinstance(node, ast.Import):
             facts.imports.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -193,20 +239,51 @@ def _formatter_patterns(configs: list[tuple[str, FormatterConfig]], lines: _Line
     return found
 
 
-def extract_python(files: Iterable[SourceText]) -> list[Pattern]:
+def python_facts(path: str, text: str) -> dict[str, Any] | None:
+    """What one file says, as JSON-able facts (kept per file so that a refresh re-reads only what
+    changed); None when it says nothing (not Python, or a config file that configures no formatter)."""
+    if is_config_file(path):
+        config = read_formatter_config(path, text)
+        return {"config": asdict(config)} if config else None
+    facts = read_python_file(text)
+    if facts is None:
+        return None
+    module = asdict(facts)
+    module["imports"] = sorted(facts.imports)
+    return {"module": module}
+
+
+def _error_patterns(raised: Tally, own: dict[str, str]) -> Pattern | None:
+    """Whether the code raises the project's own exception classes or the built-in ones."""
+    if not raised.counts:
+        return None
+    kinds = Tally()
+    for name, count in raised.counts.items():
+        for path in raised.files(name)[:1]:
+            kinds.add("own exceptions" if name in own else "built-in exceptions", path, count)
+    pattern = kinds.majority("python", "error_handling")
+    if pattern is None or pattern.value != "own exceptions":
+        return pattern
+    leaders = [name for name, _ in raised.ranked() if name in own][:4]
+    where = sorted({own[name] for name in leaders})
+    pattern.value = f"own exceptions: {', '.join(leaders)} (from {', '.join(where)})"
+    return pattern
+
+
+def aggregate_python(items: Iterable[tuple[str, dict[str, Any]]]) -> list[Pattern]:
+    """The Python conventions shown by the facts of many files (see `python_facts`)."""
     naming, classes, imports, typing, logging, tests = Tally(), Tally(), Tally(), Tally(), Tally(), Tally()
+    documented, styles, raised = Tally(), Tally(), Tally()
+    own_exceptions: dict[str, str] = {}  # exception class -> module defining it
     async_use = Usage()
     async_libraries: dict[str, int] = {}
     configs: list[tuple[str, FormatterConfig]] = []
     lines = _LineLengths()
-    for path, text in files:
-        if is_config_file(path):
-            if config := read_formatter_config(path, text):
-                configs.append((path, config))
+    for path, item in items:
+        if "config" in item:
+            configs.append((path, FormatterConfig(**item["config"])))
             continue
-        facts = read_python_file(text)
-        if facts is None:
-            continue  # not Python 3 (or not Python): it says nothing about the conventions
+        facts = PythonFile(**{**item["module"], "imports": set(item["module"]["imports"])})
         lines.longest.append((path, facts.longest_line))
         for name in facts.names:
             if style := naming_style(name):
@@ -225,6 +302,15 @@ def extract_python(files: Iterable[SourceText]) -> list[Pattern]:
             tests.add(framework, path)
         elif not loggers and facts.prints:
             logging.add("print", path)
+        if not framework:  # tests are documented (or not) by their own rules
+            documented.add("documented", path, facts.documented)
+            documented.add("undocumented", path, facts.undocumented)
+            for style in facts.docstring_styles:
+                styles.add(style, path)
+            for name in facts.raised:
+                raised.add(name, path)
+        for name in facts.exception_classes:
+            own_exceptions.setdefault(name, module_name(path))
         async_use.observe(path, facts.async_uses)
         for library in facts.imports.intersection(ASYNC_LIBRARIES):
             async_libraries[library] = async_libraries.get(library, 0) + 1
@@ -235,9 +321,16 @@ def extract_python(files: Iterable[SourceText]) -> list[Pattern]:
         classes.majority("python", "class_naming"),
         imports.top("python", "imports", limit=TOP_IMPORTS, seen=len(lines.longest)),
         typing.majority("python", "typing"),
+        documented.majority("python", "docstrings"),
+        styles.majority("python", "docstring_style"),
         logging.majority("python", "logging"),
+        _error_patterns(raised, own_exceptions),
         tests.majority("python", "test_framework"),
         async_use.pattern("python", "async", async_libraries),
         *_formatter_patterns(configs, lines),
     ]
     return [pattern for pattern in found if pattern is not None]
+
+
+def extract_python(files: Iterable[SourceText]) -> list[Pattern]:
+    return aggregate_python((path, facts) for path, text in files if (facts := python_facts(path, text)) is not None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pygments.lexers.sql import SqlLexer
 
@@ -142,14 +143,28 @@ def index_naming(name: str) -> str:
     return "other"
 
 
+def sql_facts(path: str, text: str) -> dict[str, Any]:
+    """What one SQL file says, as JSON-able facts (kept per file: a refresh re-reads only what changed)."""
+    facts = read_sql_file(text)
+    return {"tables": [[name, guarded, sorted(kinds)] for name, guarded, kinds in facts.tables],
+            "indexes": facts.indexes, "settings": [list(setting) for setting in facts.settings], "begins": facts.begins}
+
+
 def extract_sql(files: Iterable[SourceText]) -> list[Pattern]:
+    return aggregate_sql((path, sql_facts(path, text)) for path, text in files)
+
+
+def aggregate_sql(items: Iterable[tuple[str, dict[str, Any]]]) -> list[Pattern]:
+    """The SQL conventions shown by the facts of many files (see `sql_facts`)."""
     settings = {name: Tally() for name in SETTINGS}
     case, number, guard, constraints, indexes = Tally(), Tally(), Tally(), Tally(), Tally()
     transactions = Usage()
     begin_modes: dict[str, int] = {}
     tables = 0
-    for path, text in files:
-        facts = read_sql_file(text)
+    for path, item in items:
+        facts = SqlFile(tables=[(name, guarded, set(kinds)) for name, guarded, kinds in item["tables"]],
+                        indexes=item["indexes"], settings=[(name, value) for name, value in item["settings"]],
+                        begins=item["begins"])
         for name, value in facts.settings:
             settings[name].add(value, path)
         for name, guarded, kinds in facts.tables:

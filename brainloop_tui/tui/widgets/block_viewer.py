@@ -19,7 +19,9 @@ from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
+from brainloop_tui.core.loop.grounding import Grounding
 from brainloop_tui.core.loop.models import Block, BlockState, Iteration, SessionState
+from brainloop_tui.core.loop.validators import Diagnostic
 from brainloop_tui.tui.format import mark, style_of
 from brainloop_tui.tui.messages import StreamChunk
 from brainloop_tui.tui.widgets.code_view import CodeView, diagnostics_content, diagnostics_summary
@@ -147,6 +149,25 @@ def _header(view: BlockView, mode: Mode) -> Content:
     return Content(" · ").join(Content(p) if isinstance(p, str) else p for p in parts)
 
 
+def _grounding_line(shown: Iteration) -> str:
+    line = "grounded in " + shown.grounding.summary()
+    if shown.candidates:
+        line += f" · best of {len(shown.candidates) + 1} candidates"
+    return line
+
+
+def _aside(diagnostics: list[Diagnostic], grounding: Grounding | None) -> Content:
+    """The diagnostics, then what the prompt carried (each convention and context file, and why)."""
+    parts = [diagnostics_content(diagnostics)] if diagnostics else []
+    if grounding is not None:
+        lines = [f"• {text}" for text in grounding.conventions]
+        lines += [f"◦ {f.path} — {f.reason}" for f in grounding.files]
+        lines += [f"✗ {f.path} — over the budget" for f in grounding.left_out]
+        if lines:
+            parts.append(Content.styled("Grounding", "bold") + Content("\n" + "\n".join(lines)))
+    return Content("\n\n").join(parts)
+
+
 def _note(text: str) -> Static:
     return Static(Content.styled(text, "$text-muted"), classes="note")
 
@@ -182,6 +203,7 @@ class BlockPane(TabPane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="block-header")
+        yield Static(classes="grounding")
         yield Static(classes="stream-meter")
         yield Static(classes="stream")
         with Horizontal(classes="block-body"):
@@ -218,10 +240,15 @@ class BlockPane(TabPane):
         self._shown_key = key
         header.update(_header(view, mode))
         shown = view.shown
+        grounding = self.query_one(".grounding", Static)
+        grounded = shown.grounding if shown is not None and shown.grounding.recorded else None
+        grounding.display = grounded is not None
+        grounding.update(Content.styled(_grounding_line(shown), "$text-muted") if shown and grounded else "")
         diagnostics = shown.diagnostics if shown is not None and shown.code is not None else []
         # Beside the code only when there is something to say: the header says "no problems" otherwise.
-        aside.display = bool(diagnostics)
-        aside_text.update(diagnostics_content(diagnostics))
+        aside_content = _aside(diagnostics, grounded)
+        aside.display = bool(aside_content.plain)
+        aside_text.update(aside_content)
         await main.remove_children()
         await main.mount(_body(view, mode, split))
 

@@ -1,0 +1,121 @@
+"""Grounding through the public path: a spawned `brainloop --headless` on a workspace nobody extracted
+anything from must send the project's conventions and related files to the model, keep them current
+as files change, and record them on the iteration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from files import write
+from loopback_llm import Answer, LoopbackLLM
+
+from .mcp_helpers import call, mcp_client, ok, server_parameters
+
+STORE = '''package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+type Store struct{ log *zap.Logger }
+
+func (s *Store) LoadItem(ctx context.Context, id string) (string, error) {
+	item, err := s.fetch(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("load item %s: %w", id, err)
+	}
+	s.log.Info("loaded", zap.String("id", id))
+	return item, nil
+}
+
+func (s *Store) fetch(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", fmt.Errorf("empty id")
+	}
+	return id, nil
+}
+'''
+ORDERS = STORE.replace("LoadItem", "LoadOrder").replace("load item", "load order")
+GO_MOD = "module example.com/shop\n\ngo 1.21\n"
+PYTHON = '''import logging
+
+log = logging.getLogger(__name__)
+
+
+def load_rows(row_count: int) -> list[int]:
+    """Load rows."""
+    log.info("loading %d", row_count)
+    return list(range(row_count))
+'''
+
+
+def system_prompt(server: LoopbackLLM, index: int = -1) -> str:
+    return server.chat_requests()[index].body["messages"][0]["content"]
+
+
+async def test_propose_sends_the_go_conventions_and_keeps_them_current(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    write(workspace, "go.mod", GO_MOD)
+    write(workspace, "internal/store/store.go", STORE)
+    write(workspace, "internal/store/orders.go", ORDERS)
+    write(workspace, "internal/store/store_test.go", 'package store\n\nimport "testing"\n\nfunc TestX(t *testing.T) {}\n')
+    loopback_llm.default = Answer("```go\npackage store\n\nfunc count() int { return 1 }\n```")
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        first = ok(await call(client, "loop", {"step": "propose", "prompt": "a Counter of items",
+                                               "path": "internal/store/counter.go"}))
+        sent = system_prompt(loopback_llm)
+        assert "## Conventions of this project" in sent
+        assert "Log with zap (go.uber.org/zap)" in sent
+        assert "Return errors to the caller" in sent
+        assert "Take a context.Context as the first parameter" in sent
+        # the package's files go along, with why
+        assert "internal/store/store.go (same package)" in sent
+
+        grounding = first["blocks"][0]["iterations"][0]["grounding"]
+        assert grounding["conventions_state"] == "current"
+        assert any("zap" in line for line in grounding["conventions"])
+        assert {f["path"] for f in grounding["files"]} >= {"internal/store/store.go", "internal/store/orders.go"}
+
+        # The project moves to the standard log package: the next proposal says so, without any other call.
+        for name in ("store.go", "orders.go"):
+            text = (workspace / "internal/store" / name).read_text()
+            text = text.replace('"go.uber.org/zap"', '"log"').replace('s.log.Info("loaded", zap.String("id", id))',
+                                                                       'log.Printf("loaded %s", id)')
+            write(workspace, f"internal/store/{name}", text)
+        ok(await call(client, "loop", {"step": "propose", "prompt": "a Counter of items",
+                                       "path": "internal/store/counter2.go"}))
+        again = system_prompt(loopback_llm)
+        assert "zap" not in again.split("## Conventions of this project")[1].split("##")[0]
+        assert "Log with the standard log package." in again
+
+
+async def test_a_python_target_gets_its_imports_importers_and_tests(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    write(workspace, "shop/__init__.py", "")
+    write(workspace, "shop/rows.py", PYTHON)
+    write(workspace, "shop/money.py", PYTHON.replace("load_rows", "load_money"))
+    write(workspace, "shop/cart.py", "from shop.money import load_money\n\n\ndef total() -> int:\n"
+                                     "    \"\"\"Total.\"\"\"\n    return sum(load_money(2))\n")
+    write(workspace, "shop/api.py", "from shop import cart\n")
+    write(workspace, "tests/test_cart.py", "from shop.cart import total\n\n\ndef test_total():\n"
+                                            "    assert total() == 1\n")
+    loopback_llm.default = Answer("```python\nfrom shop.money import load_money\n\n\ndef total() -> int:\n"
+                                  "    \"\"\"Total.\"\"\"\n    return sum(load_money(3))\n```")
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        state = ok(await call(client, "loop", {"step": "propose", "prompt": "count three rows",
+                                               "path": "shop/cart.py"}))
+        sent = system_prompt(loopback_llm)
+        assert "Name functions, arguments and variables in snake_case." in sent
+        assert "Annotate every parameter and every return type." in sent
+        assert "Log with the standard logging module" in sent
+        reasons = {f["path"]: f["reason"] for f in state["blocks"][0]["iterations"][0]["grounding"]["files"]}
+        assert reasons["shop/money.py"] == "imported by the target"
+        assert reasons["tests/test_cart.py"] == "test of the target"
+        assert reasons["shop/api.py"] == "imports the target"
+        assert sent.index("shop/money.py (imported by the target)") < sent.index("shop/rows.py (same package)")
+
+        audit = ok(await call(client, "loop", {"step": "audit", "session_id": state["session"]["id"]}))
+        assert audit["iterations"][0]["grounding"]["checks"] == ["python", "pyflakes"]
