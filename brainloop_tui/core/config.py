@@ -51,7 +51,8 @@ class Settings(BaseSettings):
                                       "e.g. `pytest -q -x {tests}` or `go test ./{package}`")
     check_timeout: float = Field(10.0, gt=0, le=600, description="seconds each executing check may run")
     parallel_blocks: int = Field(4, ge=1, le=16, description="blocks of a session generated at the same time")
-    prompt_budget_tokens: int = Field(6000, ge=500, description="what a prompt may spend on grounding")
+    prompt_budget_tokens: int | None = Field(None, ge=500, description="what a prompt may spend on grounding; "
+                                             "unset: 2000 on the embedded model, 6000 over HTTP")
     conventions_wait: float = Field(5.0, ge=0, description="seconds a generation waits for the conventions "
                                                            "to be refreshed before it uses the stored set")
     request_timeout: float = Field(60.0, gt=0, description="seconds without a byte before a call fails")

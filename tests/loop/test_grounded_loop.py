@@ -99,3 +99,31 @@ async def test_auto_refine_set_by_hand_wins(store: Store, loopback_llm: Loopback
     loopback_llm.default = Answer(WRONG)
     state = await loop.propose(PROMPT, ["durations.py"])
     assert len(state.blocks[0].iterations) == rounds
+
+
+async def test_the_projects_own_check_runs_on_the_answer_and_its_failure_is_fed_back(
+        store: Store, loopback_llm: LoopbackLLM, workspace: Path) -> None:
+    (workspace / "tests").mkdir()
+    (workspace / "tests" / "test_durations.py").write_text(
+        "from durations import parse_duration\n\n\ndef test_minutes():\n    assert parse_duration('2m') == 120\n")
+    loop = make_loop(store, loopback_llm, candidates=1, check_command="python -m pytest -q -x {tests}")
+    loopback_llm.enqueue(Answer(WRONG), Answer(RIGHT))
+    state = await loop.propose("a parse_duration(text) function", ["durations.py"])
+    first, second = state.blocks[0].iterations
+    (failure,) = first.diagnostics
+    assert (failure.source, failure.severity) == ("check", "error")
+    assert "assert 90 == 120" in failure.message
+    assert "assert 90 == 120" in (second.feedback or "")
+    assert second.diagnostics == [] and second.grounding.checks == ["python", "pyflakes", "check_command"]
+    assert not (workspace / "durations.py").exists()
+
+
+async def test_a_generation_that_cannot_wait_uses_the_stored_conventions_and_says_so(
+        store: Store, loopback_llm: LoopbackLLM, workspace: Path) -> None:
+    (workspace / "lib.py").write_text("def load_rows(row_count: int) -> list[int]:\n    return []\n")
+    loop = make_loop(store, loopback_llm, candidates=1, conventions_wait=0)
+    loopback_llm.default = Answer(GOOD)
+    state = await loop.propose("a make() function", ["make.py"])
+    grounding = state.blocks[0].current.grounding
+    assert grounding.conventions_state == "the set stored earlier (0 pattern(s)): the extraction is still running"
+    await loop.conventions.close()

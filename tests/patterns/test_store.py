@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,39 @@ async def test_files_that_say_nothing_are_remembered_and_not_reread(store: Store
     assert (await extract_patterns(store)).read == 2
     assert (await extract_patterns(store)).read == 0
     assert await load_patterns(store) == []
+
+
+async def test_a_workspace_of_20000_files_is_read_once_within_the_cap(store: Store, workspace: Path) -> None:
+    for index in range(20_000):
+        folder = workspace / f"pkg{index // 1000}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"mod_{index}.py").write_text(f"def load_{index}(item_count: int) -> int:\n    return item_count\n")
+    first = await extract_patterns(store)
+    assert first.cut and first.seen == first.read == 5_000  # MAX_PATTERN_FILES: a bounded first look
+    assert {p.name: p.value for p in first.patterns}["naming"] == "snake_case"
+    again = await extract_patterns(store)
+    assert again.read == 0  # incremental: nothing changed, nothing read
+
+
+async def test_a_file_rewritten_while_it_is_read_ends_up_read_as_it_is(store: Store, workspace: Path) -> None:
+    target = workspace / "moving.py"
+    target.write_text("def camelCase(): pass\n")
+    stop = threading.Event()
+
+    def keep_rewriting() -> None:
+        count = 0
+        while not stop.is_set():
+            count += 1
+            target.write_text("def camelCase(): pass\n" * (count % 7 + 1))
+
+    writer = threading.Thread(target=keep_rewriting)
+    writer.start()
+    try:
+        for _ in range(5):
+            await extract_patterns(store)
+    finally:
+        stop.set()
+        writer.join()
+    target.write_text("def load_rows(row_count): pass\n")  # a size no rewrite had: its stamp differs
+    await extract_patterns(store)
+    assert {p.name: p.value for p in await load_patterns(store, "python")}["naming"] == "snake_case"

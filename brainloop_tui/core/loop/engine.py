@@ -46,6 +46,8 @@ ProviderFactory = Callable[[], Awaitable[Provider]]
 CANDIDATE_TEMPERATURE_STEP = 0.2
 CANDIDATES_BY_PROVIDER = {"local": 1}  # the embedded model generates one answer at a time: more cost time
 DEFAULT_CANDIDATES = 3
+PROMPT_BUDGET_BY_PROVIDER = {"local": 2000}
+DEFAULT_PROMPT_BUDGET = 6000
 
 
 @dataclass(frozen=True)
@@ -395,14 +397,14 @@ class Loop:
         temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
                        "finalize": self.settings.temperature_finalize}[phase]
         grounded = Grounding()
+        budget = await self._prompt_budget()
         patterns = await self._conventions(block, grounded)
-        context = await self._prompt_context(block, session, patterns, grounded)
+        context = await self._prompt_context(block, session, patterns, grounded, budget)
         previous = None
         if phase != "propose":
             previous = next(i for i in await self.iterations(block.id) if i.number == block.current_iteration)
-        messages = (propose_messages(session.prompt, context, self.settings.prompt_budget_tokens) if previous is None
-                    else refine_messages(session.prompt, context, previous.code or "", feedback or "",
-                                         self.settings.prompt_budget_tokens))
+        messages = (propose_messages(session.prompt, context, budget) if previous is None
+                    else refine_messages(session.prompt, context, previous.code or "", feedback or "", budget))
         request = ChatRequest(messages=messages, temperature=temperature,
                               max_completion_tokens=self.settings.max_completion_tokens)
         status_before = block.status
@@ -520,9 +522,19 @@ class Loop:
                                (restored, now(), block.id))
         await record_event(self.store, "error", {"session": block.session_id, "block": block.id, "error": error})
 
+    async def _prompt_budget(self) -> int:
+        """The setting, else what the provider affords: the embedded model reads a prompt at tens of
+        tokens a second on a laptop's cores, so its prompts are kept short."""
+        if self.settings.prompt_budget_tokens is not None:
+            return self.settings.prompt_budget_tokens
+        try:
+            provider = await self.provider()
+        except Exception:  # the generation reports it, as a failed iteration
+            return DEFAULT_PROMPT_BUDGET
+        return PROMPT_BUDGET_BY_PROVIDER.get(provider.name, DEFAULT_PROMPT_BUDGET)
+
     async def _prompt_context(self, block: Block, session: Session, patterns: list[Pattern],
-                              grounded: Grounding) -> PromptContext:
-        budget = self.settings.prompt_budget_tokens
+                              grounded: Grounding, budget: int) -> PromptContext:
         registered = await sources.prompt_context(self.store, budget // 4)
         grounded.registered_tokens = token_estimate(registered) if registered.strip() else 0
         context = PromptContext(path=block.path, language=block.language, kind=block.kind,
