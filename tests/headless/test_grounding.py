@@ -52,8 +52,9 @@ def load_rows(row_count: int) -> list[int]:
 '''
 
 
-def system_prompt(server: LoopbackLLM, index: int = -1) -> str:
-    return server.chat_requests()[index].body["messages"][0]["content"]
+def sent_prompt(server: LoopbackLLM, index: int = -1) -> str:
+    """The system message and the task, as the model read them."""
+    return "\n\n".join(m["content"] for m in server.chat_requests()[index].body["messages"][:2])
 
 
 async def test_propose_sends_the_go_conventions_and_keeps_them_current(
@@ -66,7 +67,7 @@ async def test_propose_sends_the_go_conventions_and_keeps_them_current(
     async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
         first = ok(await call(client, "loop", {"step": "propose", "prompt": "a Counter of items",
                                                "path": "internal/store/counter.go"}))
-        sent = system_prompt(loopback_llm)
+        sent = sent_prompt(loopback_llm)
         assert "## Conventions of this project" in sent
         assert "Log with zap (go.uber.org/zap)" in sent
         assert "Return errors to the caller" in sent
@@ -87,7 +88,7 @@ async def test_propose_sends_the_go_conventions_and_keeps_them_current(
             write(workspace, f"internal/store/{name}", text)
         ok(await call(client, "loop", {"step": "propose", "prompt": "a Counter of items",
                                        "path": "internal/store/counter2.go"}))
-        again = system_prompt(loopback_llm)
+        again = sent_prompt(loopback_llm)
         assert "zap" not in again.split("## Conventions of this project")[1].split("##")[0]
         assert "Log with the standard log package." in again
 
@@ -107,7 +108,7 @@ async def test_a_python_target_gets_its_imports_importers_and_tests(
     async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
         state = ok(await call(client, "loop", {"step": "propose", "prompt": "count three rows",
                                                "path": "shop/cart.py"}))
-        sent = system_prompt(loopback_llm)
+        sent = sent_prompt(loopback_llm)
         assert "Name functions, arguments and variables in snake_case." in sent
         assert "Annotate every parameter and every return type." in sent
         assert "Log with the standard logging module" in sent

@@ -17,7 +17,6 @@ from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.events import LoopEvent
 from brainloop_tui.core.llm import LLMError, select_provider
 from brainloop_tui.core.loop.engine import Loop, LoopError, StaleFileError
-from brainloop_tui.core.patterns import extract_patterns
 from brainloop_tui.core.workspace import PathError
 
 GOOD = "```python\ndef add(a, b):\n    return a + b\n```"
@@ -94,12 +93,11 @@ async def test_patterns_and_context_files_ground_the_prompt(loop: Loop, loopback
     for name in ("users.py", "orders.py", "billing.py"):
         (workspace / name).write_text("def load_all_rows(db):\n    return db.rows()\n\ndef save_one_row(db, row):\n"
                                       "    db.save(row)\n")
-    await extract_patterns(loop.store)
     (workspace / "NOTES.md").write_text("# Notes\n\n## Billing rules\nInvoices are monthly.\n")
     loopback_llm.enqueue(Answer(GOOD))
     await loop.propose("write a helper, see NOTES.md", ["helpers.py"])
-    system = request_body(loopback_llm)["messages"][0]["content"]
-    assert "snake_case" in system
+    system, task = (m["content"] for m in request_body(loopback_llm)["messages"])
+    assert "Name functions, arguments and variables in snake_case." in task  # extracted by the loop itself
     assert "NOTES.md" in system and "Billing rules" in system
     assert "exactly one fenced code block" in system
 

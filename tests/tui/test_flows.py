@@ -124,7 +124,7 @@ async def test_a_proposal_carries_the_projects_conventions_and_shows_them(make_a
     app = await make_app()
     async with app.run_test(size=SIZE) as pilot:
         main = await proposed(pilot, "count the items", "store/count.go")
-        system = loopback_llm.chat_requests()[-1].body["messages"][0]["content"]
+        system = "\n".join(m["content"] for m in loopback_llm.chat_requests()[-1].body["messages"])
         assert "Log with zap (go.uber.org/zap)" in system and "store/items.go (same package)" in system
         pane = main.query_one(BlockPane)
         line = str(pane.query_one(".grounding", Static).render())

@@ -45,7 +45,6 @@ def system_prompt(context: PromptContext, budget_tokens: int) -> str:
     if context.kind == "sql":
         parts.append("Do not write BEGIN or COMMIT: the script runs inside one transaction.")
     for title, body in (
-        ("Conventions of this project (follow them)", context.patterns),
         ("Registered schemas and contracts", context.registered),
         ("Schema of the target database", context.target_schema),
     ):
@@ -61,16 +60,22 @@ def system_prompt(context: PromptContext, budget_tokens: int) -> str:
     return "\n\n".join(parts)
 
 
+def _conventions(context: PromptContext) -> str:
+    # Next to the task, not in the system message: small models follow what they read last.
+    body = context.patterns.strip()
+    return f"\n\n## Conventions of this project (follow them)\n{body}" if body else ""
+
+
 def _task(prompt: str, context: PromptContext, budget_tokens: int) -> str:
     if context.target_content is None:
-        return f"{prompt.strip()}\n\nWrite {context.path}."
+        return f"{prompt.strip()}{_conventions(context)}\n\nWrite {context.path}."
     content = context.target_content
     limit = budget_tokens * CHARS_PER_TOKEN
     if len(content) > limit:
         content = content[:limit] + "\n… (cut: the file is longer)"
     fence = _fence_language(context)
-    return (f"{prompt.strip()}\n\n{context.path} exists; its current content:\n```{fence}\n{content}\n```\n"
-            f"Return the complete new content of {context.path}.")
+    return (f"{prompt.strip()}\n\n{context.path} exists; its current content:\n```{fence}\n{content}\n```"
+            f"{_conventions(context)}\n\nReturn the complete new content of {context.path}.")
 
 
 def propose_messages(prompt: str, context: PromptContext, budget_tokens: int) -> list[ChatMessage]:
