@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from brainloop_tui.core.llm import ChatMessage
-from brainloop_tui.core.readers.render import CHARS_PER_TOKEN, token_estimate
+from brainloop_tui.core.readers.render import CHARS_PER_TOKEN
 
 
 class PromptContext(BaseModel):
@@ -19,7 +19,7 @@ class PromptContext(BaseModel):
     registered: str = ""  # registered schemas and contracts
     target_content: str | None = None  # the file as it is on disk now
     target_schema: str = ""  # for SQL: the DDL of the target database
-    context_digests: list[str] = []  # compact digests of context files, most relevant first
+    context_digests: list[str] = []  # compact digests of context files, most relevant first, within budget
 
 
 FINAL_REVIEW = (
@@ -32,7 +32,7 @@ def _fence_language(context: PromptContext) -> str:
     return context.language or ("sql" if context.kind == "sql" else "")
 
 
-def system_prompt(context: PromptContext, budget_tokens: int) -> str:
+def system_prompt(context: PromptContext) -> str:
     what = (
         f"a SQLite SQL script to run against {context.path}" if context.kind == "sql"
         else f"the complete content of the file {context.path}" + (f" ({context.language})" if context.language else "")
@@ -50,13 +50,8 @@ def system_prompt(context: PromptContext, budget_tokens: int) -> str:
     ):
         if body.strip():
             parts.append(f"## {title}\n{body.strip()}")
-    used = token_estimate("\n\n".join(parts))
-    for digest in context.context_digests:  # the least essential part: cut first when over budget
-        cost = token_estimate(digest)
-        if used + cost > budget_tokens:
-            break
-        parts.append(f"## Context file\n{digest.strip()}")
-        used += cost
+    # Already cut to the budget, and recorded, by the grounding (core/loop/grounding.py).
+    parts += [f"## Context file\n{digest.strip()}" for digest in context.context_digests]
     return "\n\n".join(parts)
 
 
@@ -80,7 +75,7 @@ def _task(prompt: str, context: PromptContext, budget_tokens: int) -> str:
 
 def propose_messages(prompt: str, context: PromptContext, budget_tokens: int) -> list[ChatMessage]:
     return [
-        ChatMessage(role="system", content=system_prompt(context, budget_tokens // 2)),
+        ChatMessage(role="system", content=system_prompt(context)),
         ChatMessage(role="user", content=_task(prompt, context, budget_tokens // 2)),
     ]
 

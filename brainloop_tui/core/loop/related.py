@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
+from brainloop_tui.core.loop.testfiles import is_test_file, names_of_tests
+
 PYTHON_SUFFIXES = (".py", ".pyi")
 GO_SUFFIX = ".go"
 GO_TEST_SUFFIX = "_test.go"
@@ -257,7 +259,7 @@ class _Target:
         is_package = language == "python" and stem == "__init__"
         if is_package and folder:
             stem = folder.rpartition("/")[2]  # a package is known by its folder's name
-        self.test_names = (f"test_{stem}{extension}", f"{stem}_test{extension}")
+        self.test_names = tuple(sorted(names_of_tests(f"{stem}{extension}")))
         self.words = _name_words(stem)
         self.module = module_name(path) if language == "python" else ""
         # A plain module needs no prefix: whatever imports a name from it imports the module too (see
@@ -280,11 +282,6 @@ def _split_name(name: str) -> tuple[str, str]:
     """`cart.py` → (cart, .py); a name without a dot, or a dot file, has no extension."""
     stem, dot, extension = name.rpartition(".")
     return (stem, dot + extension) if stem else (name, "")
-
-
-def _is_test_name(name: str) -> bool:
-    stem, _ = _split_name(name)
-    return stem.startswith("test_") or stem.endswith("_test")
 
 
 def _name_words(stem: str) -> set[str]:
@@ -431,7 +428,7 @@ def _importers(own: _Target, files: Mapping[str, FileImports]) -> list[str]:
 
 def _siblings(own: _Target, index: _PathIndex) -> list[tuple[str, str]]:
     reason = SAME_PACKAGE if own.language in {"python", "go"} else SAME_FOLDER
-    ordered = sorted(index.in_folder(own.folder), key=lambda path: (_is_test_name(path.rpartition("/")[2]), path))
+    ordered = sorted(index.in_folder(own.folder), key=lambda path: (is_test_file(path), path))
     return [(path, reason) for path in ordered]
 
 

@@ -44,15 +44,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from brainloop_tui.core.config import STATE_DIR_NAME
+from brainloop_tui.core import walk
+from brainloop_tui.core.walk import VIRTUALENV_MARKER
 
 # What the copy leaves out: Brainloop's state, VCS data, dependencies and caches (a check neither needs them
 # nor may change them), files too big to be source, and everything past a total size.
-SKIPPED_FOLDERS = frozenset({
-    STATE_DIR_NAME, ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox",
-})
-VIRTUALENV_MARKER = "pyvenv.cfg"
+SKIPPED_FOLDERS = walk.SKIPPED_FOLDERS | {".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
+                                          ".nox"}
 MAX_COPIED_FILE_BYTES = 8 * 1024 * 1024
 MAX_COPIED_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_COPIED_FILES = 50_000
