@@ -120,3 +120,64 @@ async def test_a_python_target_gets_its_imports_importers_and_tests(
 
         audit = ok(await call(client, "loop", {"step": "audit", "session_id": state["session"]["id"]}))
         assert audit["iterations"][0]["grounding"]["checks"] == ["python", "pyflakes"]
+
+
+ERRORS = '''class ParseError(ValueError):
+    """Raised when a text cannot be parsed."""
+'''
+PRICING = '''import logging
+
+from shop.errors import ParseError
+
+log = logging.getLogger(__name__)
+CENTS = 100
+
+
+def parse_price(text: str) -> int:
+    """Parse "12.50" into cents.
+
+    Raises:
+        ParseError: the text is not a price.
+    """
+    log.debug("parsing %r", text)
+    try:
+        return round(float(text) * CENTS)
+    except ValueError as exc:
+        raise ParseError(f"not a price: {text!r}") from exc
+'''
+FORGOT_THE_IMPORT = '''"""Quantities."""
+
+
+def parse_quantity(text: str) -> int:
+    """Parse "3" into 3."""
+    if not text.isdigit():
+        raise ParseError(f"not a quantity: {text!r}")
+    return int(text)
+'''
+
+
+async def test_a_python_target_is_shown_a_function_of_the_project_and_gets_the_imports_it_forgot(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    write(workspace, "shop/__init__.py", "")
+    write(workspace, "shop/errors.py", ERRORS)
+    write(workspace, "shop/pricing.py", PRICING)
+    loopback_llm.enqueue(Answer(f"```python\n{FORGOT_THE_IMPORT}```"))
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        written = ok(await call(client, "generate_file", {"path": "shop/quantity.py",
+                                                          "prompt": "parse_quantity(text) -> int"}))
+        task = loopback_llm.chat_requests()[0].body["messages"][1]["content"]
+        # the function whole, with the names it uses, next to the task
+        assert "## How this project writes code (from shop/pricing.py" in task
+        assert "CENTS = 100" in task and "raise ParseError(f\"not a price" in task
+        assert task.index("## How this project writes code") < task.index("## Conventions of this project")
+
+        # one call, no refine: the import the answer forgot is added where the module's imports go
+        assert len(loopback_llm.chat_requests()) == 1
+        assert written["status"] == "committed"
+        assert (workspace / "shop/quantity.py").read_text().startswith(
+            '"""Quantities."""\n\nfrom shop.errors import ParseError\n\n\ndef parse_quantity')
+        (added,) = [d for d in written["diagnostics"] if d["source"] == "imports"]
+        assert added["severity"] == "info" and added["line"] == 3 and "from shop.errors import ParseError" in added["message"]
+
+        audit = ok(await call(client, "loop", {"step": "audit", "session_id": written["session_id"]}))
+        assert audit["iterations"][0]["grounding"]["exemplar"] == "shop/pricing.py: parse_price"

@@ -25,12 +25,14 @@ from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.events import EventBus, LoopEvent
 from brainloop_tui.core.llm import ChatRequest, Completion, LLMError, Provider, clean_code, complete, record_usage
 from brainloop_tui.core.loop import files, grounding
+from brainloop_tui.core.loop.exemplar import python_exemplar
 from brainloop_tui.core.loop.grounding import Grounding
 from brainloop_tui.core.loop.models import (
     Audit, Block, BlockKind, BlockState, Candidate, CommitOutcome, Iteration, Origin, Phase, Session, SessionState,
     SessionSummary, UndoOutcome,
 )
 from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
+from brainloop_tui.core.loop.repair import add_missing_imports
 from brainloop_tui.core.loop.review import Review, auto_refine_rounds, review
 from brainloop_tui.core.loop.validators import errors_of, language_of
 from brainloop_tui.core.patterns.keeper import Conventions
@@ -48,6 +50,7 @@ CANDIDATES_BY_PROVIDER = {"local": 1}  # the embedded model generates one answer
 DEFAULT_CANDIDATES = 3
 PROMPT_BUDGET_BY_PROVIDER = {"local": 2000}
 DEFAULT_PROMPT_BUDGET = 6000
+EXEMPLAR_SHARE = 5  # the exemplar function takes at most a fifth of the prompt budget
 
 
 @dataclass(frozen=True)
@@ -414,7 +417,8 @@ class Loop:
         try:
             provider = await self.provider()
             answers = await self._answers(block, number, request, self._candidate_count(phase, provider), provider,
-                                          phase, session.prompt, patterns, context.target_schema)
+                                          phase, session.prompt, patterns, context.target_schema,
+                                          [f.path for f in (*grounded.files, *grounded.left_out)])
         except BaseException as exc:  # every way out ends the iteration: none is left streaming
             cancelled = isinstance(exc, asyncio.CancelledError)
             if not isinstance(exc, LLMError | asyncio.CancelledError):
@@ -446,7 +450,7 @@ class Loop:
 
     async def _answers(self, block: Block, number: int, request: ChatRequest, count: int, provider: Provider,
                        phase: Phase, prompt: str, patterns: list[Pattern], sql_schema: str,
-                       ) -> list[_Answer]:
+                       shown: Sequence[str]) -> list[_Answer]:
         """`count` answers generated at once (temperatures spread around the request's), each checked;
         the best first. Only the first streams its deltas to the faces. Answers that failed are dropped
         while one succeeded."""
@@ -467,10 +471,13 @@ class Loop:
                                         on_delta if index == 0 else None)
             usage_id = await record_usage(self.store, completion, provider=provider.name, phase=phase,
                                           session_id=block.session_id, block_id=block.id)
-            code = clean_code(completion.text, block.language)
+            code, repairs = clean_code(completion.text, block.language), []
+            if block.language == "python" and block.kind == "file":
+                code, repairs = await asyncio.to_thread(add_missing_imports, code, block.path, self.workspace, shown)
             checked = await review(code, workspace=self.workspace, settings=self.settings, path=block.path,
                                    language=block.language, kind=block.kind, prompt=prompt, patterns=patterns,
                                    sql_schema=sql_schema)
+            checked.diagnostics[:0] = repairs
             return _Answer(completion, usage_id, code, checked, temperature)
 
         results = await asyncio.gather(*(answer(index) for index in range(count)), return_exceptions=True)
@@ -545,11 +552,17 @@ class Loop:
                 context.target_schema = await asyncio.to_thread(files.database_schema, database)
         else:
             context.target_content = await self._disk_text(block)
-        # The system message gets half the budget (the task, with the target's content, the other half):
-        # the context files have what the conventions, sources and schema leave of it.
+        # Half the budget goes to the task and the target's content; the conventions, sources, schema and
+        # exemplar take from the other half first, and the context files have what they leave of it.
         spent = sum(token_estimate(part) for part in (context.patterns, context.registered, context.target_schema))
         related = await grounding.candidates(self.store, block.path, session.prompt, session.context,
                                              await conventions.import_index(self.store))
+        if block.language == "python" and block.kind == "file":
+            found = await asyncio.to_thread(python_exemplar, self.workspace, block.path, [r.path for r in related],
+                                            budget // EXEMPLAR_SHARE)
+            if found is not None:
+                context.exemplar, context.exemplar_path, grounded.exemplar = found.code, found.path, found.label
+                spent += token_estimate(found.code)
         context.context_digests = await grounding.context_digests(self.store, related, max(budget // 2 - spent, 0),
                                                                   grounded)
         return context

@@ -35,6 +35,7 @@ class Grounding(BaseModel):
 
     conventions: list[str] = Field(default_factory=list, description="the instructions sent, most certain first")
     conventions_state: str = "none"  # "current", or why the stored set was used
+    exemplar: str | None = Field(default=None, description="'path: function' shown whole as the project's style")
     registered_tokens: int = 0  # registered schemas and contracts
     files: list[GroundingFile] = Field(default_factory=list, description="context digests sent, in rank order")
     left_out: list[GroundingFile] = Field(default_factory=list, description="related files over the budget")
@@ -43,12 +44,14 @@ class Grounding(BaseModel):
     @property
     def recorded(self) -> bool:
         """False for iterations from before grounding was recorded (and hand-made ones)."""
-        return bool(self.conventions or self.files or self.left_out or self.checks or self.registered_tokens
+        return bool(self.conventions or self.exemplar or self.files or self.left_out or self.checks or self.registered_tokens
                     or self.conventions_state != "none")
 
     def summary(self) -> str:
         """One line for people: 'conventions 6 (current) · 3 files · 1 left out · checks: python, pyflakes'."""
         parts = [f"conventions {len(self.conventions)} ({self.conventions_state})"]
+        if self.exemplar:
+            parts.append(f"example from {self.exemplar.partition(': ')[0]}")
         if self.registered_tokens:
             parts.append(f"registered sources {self.registered_tokens} tokens")
         parts.append(f"{len(self.files)} context file(s)")
@@ -62,6 +65,7 @@ class Grounding(BaseModel):
         """Every item, one per line (the block viewer and the Markdown export show these)."""
         found = [self.summary()]
         found += [f"convention: {text}" for text in self.conventions]
+        found += [f"example of the style: {self.exemplar}"] if self.exemplar else []
         found += [f"context: {f.path} ({f.reason}, {f.tokens} tokens)" for f in self.files]
         found += [f"left out: {f.path} ({f.reason}, {f.tokens} tokens)" for f in self.left_out]
         return found

@@ -20,6 +20,8 @@ class PromptContext(BaseModel):
     target_content: str | None = None  # the file as it is on disk now
     target_schema: str = ""  # for SQL: the DDL of the target database
     context_digests: list[str] = []  # compact digests of context files, most relevant first, within budget
+    exemplar: str = ""  # one function of the project, whole, with the imports and names it uses
+    exemplar_path: str = ""  # the file it comes from
 
 
 FINAL_REVIEW = (
@@ -57,8 +59,13 @@ def system_prompt(context: PromptContext) -> str:
 
 def _conventions(context: PromptContext) -> str:
     # Next to the task, not in the system message: small models follow what they read last.
-    body = context.patterns.strip()
-    return f"\n\n## Conventions of this project (follow them)\n{body}" if body else ""
+    parts = []
+    if context.exemplar:
+        parts.append(f"## How this project writes code (from {context.exemplar_path}: write like this, do not "
+                     f"copy it)\n```{_fence_language(context)}\n{context.exemplar.strip()}\n```")
+    if body := context.patterns.strip():
+        parts.append(f"## Conventions of this project (follow them)\n{body}")
+    return "".join(f"\n\n{part}" for part in parts)
 
 
 def _task(prompt: str, context: PromptContext, budget_tokens: int) -> str:
