@@ -116,6 +116,26 @@ async def test_auto_refine_feeds_errors_back(loop: Loop, loopback_llm: LoopbackL
     assert block.iterations[1].feedback_origin == "auto" and "Fix these problems" in block.iterations[1].feedback
 
 
+async def test_a_repeated_failing_answer_makes_the_next_refine_sample_wider(
+        store: Store, loopback_llm: LoopbackLLM) -> None:
+    settings = Settings(base_url=loopback_llm.base_url, model=loopback_llm.model, api_key="sk-loop-test",
+                        provider="http", candidates=1, auto_refine=3)
+
+    async def provider():
+        return await select_provider(settings, store)
+
+    loop = Loop(store, settings, provider, origin="mcp")
+    undefined = "```python\ndef add(a, b):\n    return a + c\n```"
+    loopback_llm.enqueue(Answer(undefined), Answer(undefined), Answer(undefined + "\n"), Answer(GOOD))
+    state = await loop.propose("an add function", ["calc.py"])
+    temperatures = [request_body(loopback_llm, i)["temperature"] for i in range(4)]
+    assert temperatures == [0.6, 0.3, 0.7, 1.1]  # each repeat of the same code widens the next round
+    assert "repeated code that already failed" not in request_body(loopback_llm, 1)["messages"][-1]["content"]
+    assert "repeated code that already failed" in request_body(loopback_llm, 3)["messages"][-1]["content"]
+    assert [i.temperature for i in state.blocks[0].iterations] == temperatures  # recorded as sent
+    assert state.blocks[0].current.diagnostics == []
+
+
 async def test_blocks_of_a_session_are_generated_concurrently(loop: Loop, loopback_llm: LoopbackLLM) -> None:
     in_flight_at_first_delta: list[int] = []
 

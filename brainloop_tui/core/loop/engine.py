@@ -51,6 +51,10 @@ DEFAULT_CANDIDATES = 3
 PROMPT_BUDGET_BY_PROVIDER = {"local": 2000}
 DEFAULT_PROMPT_BUDGET = 6000
 EXEMPLAR_SHARE = 5  # the exemplar function takes at most a fifth of the prompt budget
+REPEAT_TEMPERATURE_STEP = 0.4  # added to an automatic refine's temperature per answer the model repeated
+MAX_TEMPERATURE = 1.2
+REPEATED_ANSWER = ("\n\nYour last answer repeated code that already failed these checks. Do not return it again:"
+                   " change the code that causes them, or write the function another way.")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,11 @@ class StaleFileError(LoopError):
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}{secrets.token_hex(5)}"
+
+
+def _same_code_key(code: str | None) -> str:
+    """Two answers with this key are the same code (blank lines and trailing spaces aside)."""
+    return "\n".join(line.rstrip() for line in (code or "").splitlines() if line.strip())
 
 
 def _title(prompt: str) -> str:
@@ -370,14 +379,23 @@ class Loop:
         worse, the best iteration stays the block's current one."""
         iteration, checked = await self._generate(block, phase, feedback)
         best, best_score = iteration, checked.score()
+        answered = {_same_code_key(iteration.code)}
+        repeats = 0
         for _ in range(auto_refine_rounds(self.settings, checked)):
             problems = errors_of(iteration.diagnostics)
             if not problems:
                 break
             automatic = "Fix these problems found by checking your answer:\n" + "\n".join(
                 f"- {p.describe()}" for p in problems)
+            if repeats:
+                automatic += REPEATED_ANSWER
             iteration, checked = await self._generate(await self.block(block.session_id, block.id), "refine",
-                                                      automatic, origin="auto")
+                                                      automatic, origin="auto",
+                                                      temperature_boost=REPEAT_TEMPERATURE_STEP * repeats)
+            # A small model asked to fix its code often returns it unchanged: the next round samples wider.
+            if _same_code_key(iteration.code) in answered:
+                repeats += 1
+            answered.add(_same_code_key(iteration.code))
             if checked.score() < best_score:
                 best, best_score = iteration, checked.score()
         if best.number != iteration.number:
@@ -393,12 +411,13 @@ class Loop:
             return self.settings.candidates
         return CANDIDATES_BY_PROVIDER.get(provider.name, DEFAULT_CANDIDATES)
 
-    async def _generate(self, block: Block, phase: Phase, feedback: str | None, *,
-                        origin: str = "user") -> tuple[Iteration, Review]:
+    async def _generate(self, block: Block, phase: Phase, feedback: str | None, *, origin: str = "user",
+                        temperature_boost: float = 0.0) -> tuple[Iteration, Review]:
         """One iteration: recorded as streaming, then done, failed or cancelled — never left half-way."""
         session = await self.session(block.session_id)
         temperature = {"propose": self.settings.temperature_propose, "refine": self.settings.temperature_refine,
                        "finalize": self.settings.temperature_finalize}[phase]
+        temperature = round(min(temperature + temperature_boost, MAX_TEMPERATURE), 2)
         grounded = Grounding()
         budget = await self._prompt_budget()
         patterns = await self._conventions(block, grounded)
