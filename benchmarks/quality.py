@@ -56,6 +56,7 @@ import mcp_types as types
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+import brainloop_tui
 from brainloop_tui.core.llm import clean_code
 from brainloop_tui.core.patterns import collect_patterns
 from brainloop_tui.core.patterns.python import python_facts
@@ -124,7 +125,9 @@ class Run:
         # An empty user config folder: the settings are these, whatever the user's own config says.
         env = {"XDG_CONFIG_HOME": str(config_home), "BRAINLOOP_PROVIDER": self.provider,
                "BRAINLOOP_LOG_LEVEL": "WARNING", "BRAINLOOP_TEMPERATURE_PROPOSE": str(self.temperature),
-               "BRAINLOOP_MAX_COMPLETION_TOKENS": str(self.max_tokens)}
+               "BRAINLOOP_MAX_COMPLETION_TOKENS": str(self.max_tokens),
+               # the server runs the code this benchmark imports (a copy of the tree, during a long run)
+               "PYTHONPATH": str(Path(brainloop_tui.__file__).resolve().parents[1])}
         if self.provider == "http":
             env |= {"BRAINLOOP_BASE_URL": self.base_url or "", "BRAINLOOP_MODEL": self.model or ""}
             if self.api_key:
