@@ -161,7 +161,7 @@ async def test_bad_paths_are_refused(store: Store, workspace: Path, tmp_path: Pa
         await explore(store, "file.py")
     with pytest.raises(ExploreError, match="no such folder"):
         await explore(store, "missing")
-    with pytest.raises(ExploreError, match="Brainloop's own state"):
+    with pytest.raises(PathError, match="Brainloop's own state"):
         await explore(store, ".brainloop")
     for limits, name in [({"max_depth": 0}, "max_depth"), ({"max_files": 0}, "max_files"), ({"max_tokens": 5}, "max_tokens")]:
         with pytest.raises(ExploreError, match=name):

@@ -168,7 +168,7 @@ async def test_prompt_context_stays_in_budget(writer: Store, workspace: Path) ->
         ("blob.bin", "contract", SourceError, "binary"),
         ("empty.proto", None, SourceError, "is empty"),
         ("huge.graphql", None, SourceError, "at most 1,000,000 bytes"),
-        (".brainloop/input.db", None, SourceError, "Brainloop's own state"),
+        (".brainloop/input.db", None, PathError, "Brainloop's own state"),
         ("fake.db", "schema", SourceError, "not a usable SQLite database"),
     ],
 )

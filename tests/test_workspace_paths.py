@@ -35,9 +35,16 @@ def test_absolute_path_inside_is_readable_but_not_writable(workspace: Path) -> N
         resolve_in_workspace(workspace, str(target), for_write=True)
 
 
-def test_state_folder_and_special_files_are_never_written(workspace: Path) -> None:
-    with pytest.raises(PathError, match=r"\.brainloop/ holds"):
-        resolve_in_workspace(workspace, ".brainloop/lifecycle.db", for_write=True)
+@pytest.mark.parametrize("path", [".brainloop/metadata.db", ".brainloop", "src/../.brainloop/x", "state/metadata.db"])
+def test_the_state_folder_is_neither_read_nor_written(workspace: Path, path: str) -> None:
+    (workspace / ".brainloop").mkdir()
+    (workspace / "state").symlink_to(workspace / ".brainloop")
+    for for_write in (False, True):
+        with pytest.raises(PathError, match=r"\.brainloop/ holds Brainloop's own state and is neither read nor"):
+            resolve_in_workspace(workspace, path, for_write=for_write)
+
+
+def test_special_files_are_never_written(workspace: Path) -> None:
     (workspace / "dir").mkdir()
     with pytest.raises(PathError, match="not a regular file"):
         resolve_in_workspace(workspace, "dir", for_write=True)

@@ -13,6 +13,7 @@ from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.db.schema import default_sql_dir, schema_steps
 from brainloop_tui.core.db.store import DATABASES, PRIVATE_DATABASES, PRIVATE_MODE, state_dir
+from brainloop_tui.core.db.uri import connect_read_only
 from brainloop_tui.core.llm import HttpProvider, LLMError, select_provider
 from brainloop_tui.core.llm.local import llama_installed
 from brainloop_tui.core.llm.model_files import INSTALL_HINT, default_model_path, is_assembled, parts_installed
@@ -32,7 +33,7 @@ def check_database(path: Path, name: str, latest: int) -> Check:
     if not path.exists():
         return Check(name=label, verdict="warn", detail="not created yet: run `brainloop init`")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = connect_read_only(path)
         try:
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
             journal = conn.execute("PRAGMA journal_mode").fetchone()[0]

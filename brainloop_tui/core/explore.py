@@ -24,7 +24,6 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel
 
-from brainloop_tui.core.config import STATE_DIR_NAME
 from brainloop_tui.core.db import Store, now
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.readers.render import MIN_SECTION_TOKENS, token_budget
@@ -104,8 +103,6 @@ def _folder(store: Store, path: str | Path) -> tuple[Path, str]:
         raise ExploreError(f"{path}: no such folder in the workspace")
     if not resolved.is_dir():
         raise ExploreError(f"{rel} is a file, not a folder: read_code, read_markdown, read_config or read_sqlite read files")
-    if rel.split("/")[0] == STATE_DIR_NAME:
-        raise ExploreError(f"{rel}: {STATE_DIR_NAME}/ holds Brainloop's own state, not the project")
     return resolved, rel
 
 

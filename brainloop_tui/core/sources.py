@@ -19,7 +19,6 @@ from typing import Literal, cast, get_args
 from pydantic import BaseModel
 
 from brainloop_tui.core import readers  # the readers are imported when a source is first read
-from brainloop_tui.core.config import STATE_DIR_NAME
 from brainloop_tui.core.db import Store, from_row, now
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.readers.render import MIN_SECTION_TOKENS, token_budget
@@ -142,10 +141,7 @@ def _examine(path: Path, rel: str, kind: SourceKind | None) -> tuple[SourceKind,
 
 def _in_workspace(store: Store, path: str | Path) -> tuple[Path, str]:
     resolved = resolve_in_workspace(store.workspace, path)
-    rel = relative_name(store.workspace, resolved)
-    if rel.split("/")[0] == STATE_DIR_NAME:
-        raise SourceError(f"{path}: {STATE_DIR_NAME}/ holds Brainloop's own state and is not a source")
-    return resolved, rel
+    return resolved, relative_name(store.workspace, resolved)
 
 
 async def _find(store: Store, rel: str) -> Source | None:

@@ -16,8 +16,10 @@ class PathError(BrainloopError):
 def resolve_in_workspace(workspace: Path, path: str | Path, *, for_write: bool = False) -> Path:
     """The real location of `path` (relative to the workspace) if it stays inside the workspace.
 
-    Symlinks are followed before the check, so a link that leaves the workspace is refused. Writes
-    additionally refuse absolute paths, Brainloop's own state folder and anything not a regular file.
+    Symlinks are followed before the check, so a link that leaves the workspace is refused, and so is
+    Brainloop's own state folder (its databases hold the API key and everything recorded): nothing in it
+    is read for a user or an agent, nor written. Writes also refuse absolute paths and anything not a
+    regular file.
     """
     text = str(path)
     if not text.strip():
@@ -34,10 +36,9 @@ def resolve_in_workspace(workspace: Path, path: str | Path, *, for_write: bool =
         raise PathError(f"{text}: cannot be resolved ({exc})") from exc
     if not resolved.is_relative_to(root):
         raise PathError(f"{text}: resolves outside the workspace {root}")
+    if resolved.relative_to(root).parts[:1] == (STATE_DIR_NAME,):
+        raise PathError(f"{text}: {STATE_DIR_NAME}/ holds Brainloop's own state and is neither read nor written")
     if for_write:
-        inside = resolved.relative_to(root)
-        if inside.parts[:1] == (STATE_DIR_NAME,):
-            raise PathError(f"{text}: {STATE_DIR_NAME}/ holds Brainloop's own state and is never written")
         if resolved.exists() and not stat.S_ISREG(resolved.stat().st_mode):
             raise PathError(f"{text}: exists and is not a regular file")
     return resolved

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from brainloop_tui.core.config import STATE_DIR_NAME
 from brainloop_tui.core.db.schema import SchemaStep, default_sql_dir, schema_steps
+from brainloop_tui.core.db.uri import read_only_uri
 from brainloop_tui.core.errors import StoreError, WorkspaceError
 
 DatabaseName = Literal["input", "lifecycle", "output", "metadata"]
@@ -96,7 +97,7 @@ class Database:
 
     @classmethod
     async def connect(cls, name: DatabaseName, path: Path, *, read_only: bool, busy_timeout_ms: int) -> Database:
-        target = f"file:{path}?mode=ro" if read_only else str(path)
+        target = read_only_uri(path) if read_only else str(path)
         try:
             conn = await aiosqlite.connect(target, uri=read_only, isolation_level=None)
         except sqlite3.Error as exc:

@@ -39,7 +39,7 @@ from brainloop_tui.core.patterns.keeper import Conventions
 from brainloop_tui.core.patterns.model import LANGUAGES, Pattern
 from brainloop_tui.core.readers.render import token_estimate
 from brainloop_tui.core.telemetry import record_event, record_metric
-from brainloop_tui.core.workspace import PathError, relative_name, resolve_in_workspace
+from brainloop_tui.core.workspace import relative_name, resolve_in_workspace
 
 log = logging.getLogger(__name__)
 

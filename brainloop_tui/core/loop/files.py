@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from brainloop_tui.core.db.uri import connect_read_only
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.loop.sqlscript import controls_transaction, leading_keyword, split_statements
 
@@ -98,7 +99,7 @@ def backup_database(database: Path, backups: Path) -> Path:
     """A consistent copy made with SQLite's backup API (safe while others use the database)."""
     backups.mkdir(parents=True, exist_ok=True)
     copy = backups / f"{database.stem}-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}.db"
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = connect_read_only(database)
     target = sqlite3.connect(copy)
     try:
         source.backup(target)
@@ -110,7 +111,7 @@ def backup_database(database: Path, backups: Path) -> Path:
 
 def restore_database(backup: Path, database: Path) -> None:
     """Copy a backup over a database through the backup API, so open readers see a consistent file."""
-    source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    source = connect_read_only(backup)
     target = sqlite3.connect(database)
     try:
         source.backup(target)
@@ -155,7 +156,7 @@ def apply_sql(database: Path, script: str, *, busy_timeout_ms: int = 5000) -> in
 
 def database_schema(database: Path) -> str:
     """The DDL of an existing database (for validating SQL against it)."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = connect_read_only(database)
     try:
         rows = conn.execute(
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from brainloop_tui.core.db.uri import connect_read_only
 from brainloop_tui.core.readers.models import ReaderError, ReaderOutput
 from brainloop_tui.core.readers.redact import Redactor
 from brainloop_tui.core.readers.render import TextBudget, human_size, one_line, plural
@@ -270,7 +271,9 @@ class _Inspector:
             return value
         text = str(value)
         text = text if len(text) <= SAMPLE_TEXT_CHARS else text[:SAMPLE_TEXT_CHARS] + "…"
-        return self.redactor.value(column, text, f"{table}.{column} (sample row)", None, entropy=False)
+        # Keyed by table and column: every column of a table named like a secret (`secrets.value`) is one.
+        return self.redactor.value(f"{table}.{column}", text, f"{table}.{column} (sample row)", None,
+                                   entropy=False)
 
     def count_rows(self, tables: list[SqliteTable], budget_s: float) -> None:
         """Exact counts while the budget lasts, smallest tables first; the others keep their estimate.
@@ -381,8 +384,8 @@ def _table_advice(table: SqliteTable, indexes: list[SqliteIndex]) -> list[Recomm
 
 
 def _open(path: Path, *, immutable: bool) -> sqlite3.Connection:
-    uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    conn = connect_read_only(path, immutable=immutable, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                             check_same_thread=False)
     conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
     return conn
 
