@@ -99,7 +99,7 @@ class Outcome:
     code: str | None = None
     seconds: float = 0.0
     passed: bool = False
-    refused: bool = False  # generate_file wrote nothing (errors left): scored on its last iteration
+    refused: bool = False  # generate_file wrote nothing (errors left): scored on its best iteration
     iterations: int | None = None  # brainloop: 1, or more when auto-refine fed errors back
     conforms: bool | None = None  # None: no Python file that parses
     disagreements: list[str] = field(default_factory=list)
@@ -342,7 +342,7 @@ async def call(client: Client, action: str, params: dict[str, Any], timeout: flo
 
 
 async def brainloop_code(client: Client, workspace: Path, task: Task, run: Run, outcome: Outcome) -> None:
-    """generate_file; when it wrote nothing because errors were left, the last iteration's code (from
+    """generate_file; when it wrote nothing because errors were left, the best iteration's code (from
     an audit of the session its message names), so that the arm is judged on code, not on refusals."""
     result = await call(client, "generate_file", {"path": task.path, "prompt": task.prompt}, run.timeout)
     if not result.is_error:
@@ -439,7 +439,7 @@ def print_arm(arm: str, numbers: dict[str, Any]) -> None:
     disagreeing = ", ".join(f"{name} {count}" for name, count in numbers["disagreements"].items())
     print(f"{arm:<9}  passed {numbers['passed']}/{numbers['tasks']} ({numbers['pass_rate']:.1f}%: {languages}); "
           f"{numbers['seconds']:.0f} s; errors {numbers['errors']}"
-          + (f"; refused by generate_file {numbers['refused']} (scored on their last iteration)"
+          + (f"; refused by generate_file {numbers['refused']} (scored on their best iteration)"
              if arm == "brainloop" else ""))
     print(f"{'':<9}  conformance {numbers['conforming']}/{numbers['judged']} Python files "
           f"({numbers['conformance']:.1f}%)" + (f"; disagreeing on {disagreeing}" if disagreeing else ""))

@@ -4,8 +4,10 @@ as files change, and record them on the iteration."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from files import write
 from loopback_llm import Answer, LoopbackLLM
 
@@ -181,3 +183,49 @@ async def test_a_python_target_is_shown_a_function_of_the_project_and_gets_the_i
 
         audit = ok(await call(client, "loop", {"step": "audit", "session_id": written["session_id"]}))
         assert audit["iterations"][0]["grounding"]["exemplar"] == "shop/pricing.py: parse_price"
+
+
+HABITUAL_IMPORTS = '''package textutil
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Slug joins the lower-cased letters and digits of s's words with dashes.
+func Slug(s string) string {
+    words := strings.Fields(strings.ToLower(s))
+	for i, w := range words {
+		words[i] = strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return r
+			}
+			return -1
+		}, w)
+	}
+	return strings.Join(words, "-")
+}
+'''
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+async def test_a_go_answer_loses_the_imports_it_does_not_use_and_gets_those_it_forgot(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    write(workspace, "go.mod", "module example.com/text\n\ngo 1.19\n")
+    write(workspace, "textutil/trim.go", 'package textutil\n\nimport "strings"\n\n'
+                                         "// Trim trims s.\nfunc Trim(s string) string {\n\treturn strings.TrimSpace(s)\n}\n")
+    loopback_llm.enqueue(Answer(f"```go\n{HABITUAL_IMPORTS}```"))
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        written = ok(await call(client, "generate_file", {"path": "textutil/slug.go", "prompt": "Slug(s string) string"}))
+    # one call, no refine: go vet passed on the repaired file, which is what was written
+    assert len(loopback_llm.chat_requests()) == 1
+    assert written["status"] == "committed"
+    assert (workspace / "textutil/slug.go").read_text() == HABITUAL_IMPORTS.replace(
+        '\t"context"\n\t"fmt"\n\t"strings"\n', '\t"strings"\n\t"unicode"\n').replace("    words", "\twords")
+    assert [(d["source"], d["message"]) for d in written["diagnostics"] if d["severity"] == "info"] == [
+        ("imports", 'removed the import of "context": the code does not use it'),
+        ("imports", 'removed the import of "fmt": the code does not use it'),
+        ("imports", 'added the import of "unicode": the code used `unicode` without importing it'),
+        ("gofmt", "formatted with gofmt"),
+    ]

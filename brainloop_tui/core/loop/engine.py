@@ -32,7 +32,7 @@ from brainloop_tui.core.loop.models import (
     SessionSummary, UndoOutcome,
 )
 from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
-from brainloop_tui.core.loop.repair import add_missing_imports
+from brainloop_tui.core.loop.repair import repair
 from brainloop_tui.core.loop.review import Review, auto_refine_rounds, review
 from brainloop_tui.core.loop.validators import errors_of, language_of
 from brainloop_tui.core.patterns.keeper import Conventions
@@ -491,8 +491,9 @@ class Loop:
             usage_id = await record_usage(self.store, completion, provider=provider.name, phase=phase,
                                           session_id=block.session_id, block_id=block.id)
             code, repairs = clean_code(completion.text, block.language), []
-            if block.language == "python" and block.kind == "file":
-                code, repairs = await asyncio.to_thread(add_missing_imports, code, block.path, self.workspace, shown)
+            if block.kind == "file":
+                code, repairs = await asyncio.to_thread(repair, code, language=block.language, path=block.path,
+                                                        workspace=self.workspace, shown=shown)
             checked = await review(code, workspace=self.workspace, settings=self.settings, path=block.path,
                                    language=block.language, kind=block.kind, prompt=prompt, patterns=patterns,
                                    sql_schema=sql_schema)

@@ -1,4 +1,5 @@
-"""Repairs made to a Python answer before it is checked: the imports it forgot. A small model that was
+"""Repairs made to an answer before it is checked, said in info diagnostics: for Go its imports and layout
+(repair_go), for Python the imports it forgot. A small model that was
 shown `ParseError` in the context writes `raise ParseError(...)` and no import; asked to fix the
 "undefined name", it often returns the same code. The import is added here instead, and said so.
 
@@ -21,6 +22,7 @@ from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
 
 from brainloop_tui.core.loop.related import module_name
+from brainloop_tui.core.loop.repair_go import repair_go
 from brainloop_tui.core.loop.validators import Diagnostic
 from brainloop_tui.core.workspace import PathError, resolve_in_workspace
 
@@ -29,6 +31,16 @@ MAX_MODULE_BYTES = 1_000_000  # a bigger workspace module is not parsed for what
 # order they win when two export one name (collections' `Counter` over typing's deprecated alias).
 NAME_SOURCES = ("collections", "typing", "dataclasses", "pathlib", "functools", "itertools", "enum",
                 "datetime", "decimal", "fractions", "abc", "contextlib")
+
+
+def repair(code: str, *, language: str | None, path: str, workspace: Path,
+           shown: Sequence[str]) -> tuple[str, list[Diagnostic]]:
+    """`code` repaired for a file of `language`, with what was done; `shown` as for add_missing_imports."""
+    if language == "python":
+        return add_missing_imports(code, path, workspace, shown)
+    if language == "go":
+        return repair_go(code)
+    return code, []
 
 
 def add_missing_imports(code: str, path: str, workspace: Path, shown: Sequence[str]) -> tuple[str, list[Diagnostic]]:
