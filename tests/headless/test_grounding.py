@@ -190,21 +190,20 @@ HABITUAL_IMPORTS = '''package textutil
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
-// Slug joins the lower-cased letters and digits of s's words with dashes.
-func Slug(s string) string {
-    words := strings.Fields(strings.ToLower(s))
-	for i, w := range words {
-		words[i] = strings.Map(func(r rune) rune {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				return r
-			}
-			return -1
-		}, w)
+// RunLength writes each run of a byte of s as the byte and its count.
+func RunLength(s string) string {
+    var out []byte
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] == s[i] {
+			j++
+		}
+		out = strconv.AppendInt(append(out, s[i]), int64(j-i), 10)
+		i = j
 	}
-	return strings.Join(words, "-")
+	return string(out)
 }
 '''
 
@@ -217,15 +216,15 @@ async def test_a_go_answer_loses_the_imports_it_does_not_use_and_gets_those_it_f
                                          "// Trim trims s.\nfunc Trim(s string) string {\n\treturn strings.TrimSpace(s)\n}\n")
     loopback_llm.enqueue(Answer(f"```go\n{HABITUAL_IMPORTS}```"))
     async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
-        written = ok(await call(client, "generate_file", {"path": "textutil/slug.go", "prompt": "Slug(s string) string"}))
+        written = ok(await call(client, "generate_file", {"path": "textutil/rle.go", "prompt": "RunLength(s string) string"}))
     # one call, no refine: go vet passed on the repaired file, which is what was written
     assert len(loopback_llm.chat_requests()) == 1
     assert written["status"] == "committed"
-    assert (workspace / "textutil/slug.go").read_text() == HABITUAL_IMPORTS.replace(
-        '\t"context"\n\t"fmt"\n\t"strings"\n', '\t"strings"\n\t"unicode"\n').replace("    words", "\twords")
+    assert (workspace / "textutil/rle.go").read_text() == HABITUAL_IMPORTS.replace(
+        '\t"context"\n\t"fmt"\n', '\t"strconv"\n').replace("    var out", "\tvar out")
     assert [(d["source"], d["message"]) for d in written["diagnostics"] if d["severity"] == "info"] == [
         ("imports", 'removed the import of "context": the code does not use it'),
         ("imports", 'removed the import of "fmt": the code does not use it'),
-        ("imports", 'added the import of "unicode": the code used `unicode` without importing it'),
+        ("imports", 'added the import of "strconv": the code used `strconv` without importing it'),
         ("gofmt", "formatted with gofmt"),
     ]
