@@ -25,6 +25,7 @@ from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.events import EventBus, LoopEvent
 from brainloop_tui.core.llm import ChatRequest, Completion, LLMError, Provider, clean_code, complete, record_usage
 from brainloop_tui.core.loop import files, grounding
+from brainloop_tui.core.loop.diffs import unified_diff
 from brainloop_tui.core.loop.exemplar import python_exemplar
 from brainloop_tui.core.loop.grounding import Grounding
 from brainloop_tui.core.loop.models import (
@@ -236,11 +237,11 @@ class Loop:
         disk = await self._disk_text(block)
         if block.kind == "file":
             block = await self._set_block(block, disk_sha256=await asyncio.to_thread(self._disk_sha, block.path))
-        diff_previous = files.unified_diff(previous.code or "", code or "", block.path,
-                                           before_label=f"iteration {previous.number}",
-                                           after_label=f"iteration {current.number}") if previous and current else ""
-        diff_disk = files.unified_diff(disk or "", code or "", block.path,
-                                       after_label=f"iteration {current.number}") if current else ""
+        diff_previous = await asyncio.to_thread(
+            unified_diff, previous.code or "", code or "", block.path, before_label=f"iteration {previous.number}",
+            after_label=f"iteration {current.number}") if previous and current else ""
+        diff_disk = await asyncio.to_thread(unified_diff, disk or "", code or "", block.path,
+                                            after_label=f"iteration {current.number}") if current else ""
         return Audit(session_id=session_id, block=block, code=code, iterations=iterations,
                      diagnostics=current.diagnostics if current else [], diff_previous=diff_previous,
                      diff_disk=diff_disk, disk_exists=disk is not None)
@@ -311,8 +312,8 @@ class Loop:
             raise StaleFileError(f"{block.path} changed on disk since it was audited; audit it again to see "
                                  "the new diff, or commit with force to replace it")
         data = code.encode("utf-8")
-        diff = files.unified_diff(before.decode("utf-8", "replace") if before else "", code, block.path,
-                                  after_label=f"iteration {number}")
+        diff = await asyncio.to_thread(unified_diff, before.decode("utf-8", "replace") if before else "", code,
+                                       block.path, after_label=f"iteration {number}")
         await asyncio.to_thread(files.atomic_write, target, data)
         result_id = await self.store.output.execute(
             "INSERT INTO results (session_id, block_id, iteration, kind, path, status, sha256_before, sha256_after,"

@@ -3,7 +3,6 @@ never leaves a half-changed database."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import sqlite3
@@ -34,13 +33,6 @@ def read_bytes(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
-
-
-def unified_diff(before: str, after: str, name: str, *, before_label: str = "disk", after_label: str = "new") -> str:
-    return "".join(
-        difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                             f"{name} ({before_label})", f"{name} ({after_label})")
-    )
 
 
 def atomic_write(target: Path, content: bytes) -> None:
