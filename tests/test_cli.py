@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -112,7 +113,7 @@ def test_doctor_reports_healthy_databases(workspace: Path) -> None:
     assert result.returncode == (1 if "[FAIL]" in result.stdout else 0), result.stdout
     assert "] provider: " in result.stdout and "] embedded model: " in result.stdout
     for name in ("input", "lifecycle", "output", "metadata"):
-        version = 2 if name == "lifecycle" else 1  # sql/migrations/lifecycle/0002_grounding.sql
+        version = 3 if name == "lifecycle" else 1  # sql/migrations/lifecycle/0003_iteration_worker.sql
         assert f"[ok  ] {name}.db: integrity ok, journal wal, schema version {version}" in result.stdout
 
 
@@ -146,3 +147,25 @@ def test_doctor_suggests_a_check_command_for_pytest_and_go(workspace: Path) -> N
     (workspace / ".brainloop" / "config.toml").write_text('check_command = "python -m pytest -q {tests}"\n')
     assert "[ok  ] check_command: 'python -m pytest -q {tests}' runs on every answer" in brainloop(
         "doctor", "-w", str(workspace)).stdout
+
+
+def test_doctor_says_a_provider_that_never_accepts_the_connection_is_unreachable(workspace: Path) -> None:
+    # A listening socket whose accept queue is full: the kernel drops further connection attempts, so
+    # the client's connect times out (a real connect timeout, on the loopback interface).
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        queued = [socket.socket() for _ in range(4)]
+        for client in queued:
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", port))
+        try:
+            result = brainloop("doctor", "-w", str(workspace), env={
+                "BRAINLOOP_PROVIDER": "http", "BRAINLOOP_BASE_URL": f"http://127.0.0.1:{port}/v1",
+                "BRAINLOOP_MODEL": "m", "BRAINLOOP_REQUEST_TIMEOUT": "0.5"})
+        finally:
+            for client in queued:
+                client.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"[FAIL] provider: cannot reach http://127.0.0.1:{port}/v1 (ConnectTimeout)" in result.stdout

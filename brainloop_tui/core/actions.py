@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,42 +28,53 @@ class ActionError(BrainloopError):
     """An action cannot run as asked: unknown, bad params, or refused. The message says how to fix it."""
 
 
+# Caps on what a call may carry: far above any real use, low enough that a fuzzer's 10 MB path is refused
+# before it is resolved, logged, or stored in lifecycle.db with every prompt.
+MAX_PATH_CHARS = 4096
+MAX_TEXT_CHARS = 1_000_000
+MAX_NAME_CHARS = 200
+PathText = Annotated[str, Field(max_length=MAX_PATH_CHARS)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+NameText = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+
+
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class GenerateFileParams(Params):
-    path: str = Field(description="file to write, relative to the workspace")
-    prompt: str = Field(description="what the file must do")
-    language: str | None = Field(None, description="language, when the file ending does not say")
+    path: PathText = Field(description="file to write, relative to the workspace")
+    prompt: LongText = Field(description="what the file must do")
+    language: NameText | None = Field(None, description="language, when the file ending does not say")
     overwrite: bool = Field(False, description="replace the file when it exists")
 
 
 class GenerateSqlParams(Params):
-    prompt: str = Field(description="what the SQL must do")
-    target_db: str | None = Field(None, description="SQLite database inside the workspace to check against and change")
+    prompt: LongText = Field(description="what the SQL must do")
+    target_db: PathText | None = Field(None, description="SQLite database inside the workspace to check against and change")
     apply: bool = Field(False, description="run it against target_db (after a backup); false only validates")
 
 
 class ExploreParams(Params):
-    path: str = Field(".", description="folder to map, relative to the workspace")
+    path: PathText = Field(".", description="folder to map, relative to the workspace")
     max_depth: int | None = Field(None, ge=0, description="folder levels to descend")
     max_files: int | None = Field(None, ge=1, description="files to include at most")
 
 
 class LoopParams(Params):
     step: Literal["propose", "audit", "refine", "commit", "list"]
-    session_id: str | None = None
-    block_id: str | None = None
-    prompt: str | None = Field(None, description="propose: what to write")
-    path: str | list[str] | None = Field(None, description="propose: target file(s); several make several blocks")
-    language: str | None = None
-    feedback: str | None = Field(None, description="refine: what to change")
+    session_id: NameText | None = None
+    block_id: NameText | None = None
+    prompt: LongText | None = Field(None, description="propose: what to write")
+    path: PathText | Annotated[list[PathText], Field(max_length=100)] | None = Field(
+        None, description="propose: target file(s); several make several blocks")
+    language: NameText | None = None
+    feedback: LongText | None = Field(None, description="refine: what to change")
     finalize: bool = Field(False, description="commit: one last low-temperature pass first")
 
 
 class ReadParams(Params):
-    path: str = Field(description="file relative to the workspace")
+    path: PathText = Field(description="file relative to the workspace")
     refresh: bool = Field(False, description="ignore the cache")
 
 
@@ -122,7 +133,8 @@ def _check_diagnostics(state: SessionState, what: str) -> None:
     """A one-shot generation stops here when the model failed or its answer still has errors."""
     block = state.blocks[0]
     if block.error:
-        raise ActionError(f"{what}: the LLM call failed: {block.error} (session {state.session.id})")
+        raise ActionError(f"{what}: the LLM call failed: {block.error} (session {state.session.id})",
+                          kind=block.error_kind)
     current = block.current
     problems = errors_of(current.diagnostics) if current else []
     if problems:
@@ -188,6 +200,8 @@ async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
         message = f"session {state.session.id}: {len(state.blocks) - len(failed)} of {len(state.blocks)} block(s) proposed"
         if failed:
             message += "; failed: " + "; ".join(f"{b.block.path}: {b.error}" for b in failed)
+        if len(failed) == len(state.blocks):  # nothing was proposed: a failure, of the first block's kind
+            raise ActionError(message, kind=failed[0].error_kind)
         return ActionResult(message=message, data=_dump(state))
     _require(p, "session_id")
     if p.step == "audit":

@@ -3,7 +3,12 @@ the command or setting that fixes it; none of them ever carries a secret."""
 
 
 class BrainloopError(Exception):
-    """Base of every error the core raises on purpose; `str(err)` is the user-facing message."""
+    """Base of every error the core raises on purpose; `str(err)` is the user-facing message, `kind`
+    the name a client may act on (the class's, unless the error reports another one's)."""
+
+    def __init__(self, *args: object, kind: str | None = None) -> None:
+        super().__init__(*args)
+        self.kind = kind or type(self).__name__
 
 
 class ConfigError(BrainloopError):

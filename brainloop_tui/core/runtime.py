@@ -36,6 +36,37 @@ def new_worker_id(face: Face) -> str:
     return f"{face}-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
+STALE_BEATS = 3  # a worker that missed this many heartbeats in a row is gone
+
+
+async def live_workers(store: Store, settings: Settings) -> set[str]:
+    """The ids of the workers on the workspace that are running: not stopped, and with their process
+    alive when on this machine (a busy one may beat late), else beating. A worker killed with -9 never
+    says it stopped."""
+    rows = await store.output.fetchall("SELECT worker_id, pid, status, updated_at FROM heartbeat")
+    fresh_since = now() - STALE_BEATS * settings.heartbeat_interval
+    host = socket.gethostname()
+
+    def alive(row: Any) -> bool:
+        if row["status"] == "stopped":
+            return False
+        if f"-{host}-{row['pid']}-" in row["worker_id"]:
+            return _process_exists(row["pid"])
+        return bool(row["updated_at"] >= fresh_since)
+
+    return {row["worker_id"] for row in rows if alive(row)}
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 async def send_poison_pill(store: Store, worker_id: str | None = None, reason: str = "") -> None:
     """Ask one worker (or, with None, every worker running on the workspace) to shut down cleanly."""
     await store.metadata.execute(

@@ -13,7 +13,7 @@ from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.events import EventBus
 from brainloop_tui.core.loop.engine import Loop
-from brainloop_tui.core.runtime import Face, Worker
+from brainloop_tui.core.runtime import Face, Worker, live_workers
 
 
 @dataclass
@@ -35,8 +35,9 @@ class Workbench:
             return await llm.select_provider(settings, store)  # httpx is imported by the first call
 
         events = EventBus()
-        loop = Loop(store, settings, provider, origin=face, events=events)
         worker = Worker(store, settings, face)
+        loop = Loop(store, settings, provider, origin=face, events=events, worker_id=worker.id)
+        await loop.end_interrupted(await live_workers(store, settings))
         worker.on_shutdown(loop.conventions.close)
         return cls(store, settings, events, loop, worker,
                    ActionContext(store=store, settings=settings, loop=loop, started_at=worker.started_at))

@@ -13,6 +13,9 @@ class PathError(BrainloopError):
     """A path is malformed, escapes the workspace, or names something that cannot be used."""
 
 
+MAX_NAME_BYTES = 255  # NAME_MAX of every common file system: a longer name cannot exist
+
+
 def resolve_in_workspace(workspace: Path, path: str | Path, *, for_write: bool = False) -> Path:
     """The real location of `path` (relative to the workspace) if it stays inside the workspace.
 
@@ -26,6 +29,8 @@ def resolve_in_workspace(workspace: Path, path: str | Path, *, for_write: bool =
         raise PathError("path is empty")
     if "\x00" in text:
         raise PathError("path contains a NUL byte")
+    if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in Path(text).parts):
+        raise PathError(f"{text[:80]}…: a file or folder name in it is longer than {MAX_NAME_BYTES} bytes")
     root = workspace.resolve()
     given = Path(text).expanduser() if text.startswith("~") else Path(text)
     if given.is_absolute() and for_write:

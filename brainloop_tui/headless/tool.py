@@ -120,7 +120,7 @@ class BrainloopTool:
             log.info("%s: the call was cancelled", action)
             raise
         except BrainloopError as exc:
-            return failure(str(exc), type(exc).__name__)
+            return failure(str(exc), exc.kind)
         except Exception as exc:  # a bug: the log gets the traceback, the client a sentence
             log.exception("%s failed", action)
             return failure(f"{action} failed on an internal error ({type(exc).__name__}); "

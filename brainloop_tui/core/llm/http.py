@@ -145,8 +145,8 @@ class HttpProvider:
         url = f"{self._base_url}/models"
         try:
             response = await shared_client().get(url, headers=self._headers(), timeout=self._timeout)
-        except httpx.ConnectTimeout as exc:  # a connect error like any other: worth another try
-            raise _Retryable(self._unreachable(exc)) from exc
+        except httpx.ConnectTimeout as exc:  # nothing answered the connection: unreachable, not slow
+            raise self._unreachable(exc) from exc
         except httpx.TimeoutException as exc:
             raise LLMTimeoutError(f"{url} did not answer within {self._timeout.read:g} s") from exc
         except httpx.TransportError as exc:

@@ -95,8 +95,9 @@ class Loop:
     """The loop engine of one workspace. Both faces call these methods; none of them blocks the event loop."""
 
     def __init__(self, store: Store, settings: Settings, provider: ProviderFactory, *, origin: Origin,
-                 events: EventBus | None = None) -> None:
+                 events: EventBus | None = None, worker_id: str | None = None) -> None:
         self.store = store
+        self.worker_id = worker_id  # recorded on each iteration it generates
         self.settings = settings
         self.events = events or EventBus()
         self.origin = origin
@@ -145,15 +146,17 @@ class Loop:
             (block_id,))
         return [from_row(Iteration, row) for row in rows]
 
-    async def state(self, session_id: str, errors: dict[str, str] | None = None) -> SessionState:
+    async def state(self, session_id: str, errors: dict[str, LLMError] | None = None) -> SessionState:
         session = await self.session(session_id)
         rows = await self.store.lifecycle.fetchall(
             "SELECT * FROM blocks WHERE session_id = ? ORDER BY created_at, path", (session_id,))
         blocks = []
         for row in rows:
             block = from_row(Block, row)
+            failure = (errors or {}).get(block.id)
             blocks.append(BlockState(block=block, iterations=await self.iterations(block.id),
-                                     error=(errors or {}).get(block.id)))
+                                     error=str(failure) if failure else None,
+                                     error_kind=type(failure).__name__ if failure else None))
         return SessionState(session=session, blocks=blocks)
 
     async def list_sessions(self, limit: int = 50, status: str | None = None) -> list[SessionSummary]:
@@ -177,6 +180,8 @@ class Loop:
         may not exist yet) is what the script is validated against and applied to."""
         if not prompt or not prompt.strip():
             raise LoopError("the prompt is empty: say what to write")
+        if "\x00" in prompt:
+            raise LoopError("the prompt contains a NUL character: send text")
         if not paths:
             raise LoopError("name at least one target path")
         targets = []
@@ -211,17 +216,43 @@ class Loop:
                                                             "blocks": len(blocks)})
         await self._record_session_counts()
         self._emit("session", session_id, status="active")
-        errors: dict[str, str] = {}
+        errors: dict[str, LLMError] = {}
 
         async def generate(block: Block) -> None:
             async with self._parallel:
                 try:
                     await self._generate_with_auto_refine(block, "propose", None)
                 except LLMError as exc:
-                    errors[block.id] = str(exc)
+                    errors[block.id] = exc
 
-        await asyncio.gather(*(generate(block) for block in blocks))
+        # Any other failure cancels the sibling blocks (each ends its iteration) and is raised, not orphaned.
+        try:
+            async with asyncio.TaskGroup() as group:
+                for block in blocks:
+                    group.create_task(generate(block))
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
         return await self.state(session_id, errors)
+
+    async def end_interrupted(self, live_workers: set[str]) -> int:
+        """End the iterations left streaming by workers that are gone (killed, crashed) as failed, and put
+        their blocks back to what they were before: the number ended."""
+        rows = await self.store.lifecycle.fetchall(
+            "SELECT id, worker_id FROM iterations WHERE status = 'streaming'")
+        gone = [row for row in rows if row["worker_id"] not in live_workers]
+        if not gone:
+            return 0
+        async with self.store.lifecycle.transaction() as conn:
+            for row in gone:
+                error = f"interrupted: the worker generating it ({row['worker_id'] or 'unknown'}) stopped"
+                await conn.execute("UPDATE iterations SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+                                   (error, now(), row["id"]))
+            await conn.execute(
+                "UPDATE blocks SET status = CASE current_iteration WHEN 0 THEN 'failed' WHEN 1 THEN 'proposed'"
+                " ELSE 'refined' END, updated_at = ? WHERE status = 'generating' AND NOT EXISTS"
+                " (SELECT 1 FROM iterations WHERE block_id = blocks.id AND status = 'streaming')", (now(),))
+        log.warning("ended %d iteration(s) left streaming by workers that are gone", len(gone))
+        return len(gone)
 
     # -- audit -------------------------------------------------------------------------------------
 
@@ -252,6 +283,8 @@ class Loop:
         """A new iteration from the current one and the feedback."""
         if not feedback or not feedback.strip():
             raise LoopError("the feedback is empty: say what to change")
+        if "\x00" in feedback:
+            raise LoopError("the feedback contains a NUL character: send text")
         block = await self.block(session_id, block_id)
         self._check_open(block, "refine")
         if block.current_iteration == 0:
@@ -314,11 +347,17 @@ class Loop:
         data = code.encode("utf-8")
         diff = await asyncio.to_thread(unified_diff, before.decode("utf-8", "replace") if before else "", code,
                                        block.path, after_label=f"iteration {number}")
-        await asyncio.to_thread(files.atomic_write, target, data)
+        # The pre-image is recorded before the rename: a kill between the two leaves a result whose undo
+        # puts back what is already there, never a replaced file whose previous content is saved nowhere.
         result_id = await self.store.output.execute(
             "INSERT INTO results (session_id, block_id, iteration, kind, path, status, sha256_before, sha256_after,"
             " previous_content, diff, created_at) VALUES (?, ?, ?, 'file', ?, 'committed', ?, ?, ?, ?, ?)",
             (block.session_id, block.id, number, block.path, before_sha, files.sha256_of(data), before, diff, now()))
+        try:
+            await asyncio.to_thread(files.atomic_write, target, data)
+        except BaseException:
+            await asyncio.shield(self.store.output.execute("DELETE FROM results WHERE id = ?", (result_id,)))
+            raise
         verb = "replaced" if before is not None else "created"
         return CommitOutcome(block_id=block.id, path=block.path, iteration=number, status="committed", diff=diff,
                              result_id=result_id, message=f"{block.path}: {verb} with iteration {number}")
@@ -462,8 +501,9 @@ class Loop:
                 (completion.text, code, files.sha256_of(code.encode()), completion.model,
                  json.dumps([d.model_dump() for d in checked.diagnostics]), chosen.usage_id, chosen.temperature,
                  grounded.model_dump_json(), json.dumps([c.model_dump() for c in candidates]), now(), iteration_id))
-            await conn.execute("UPDATE blocks SET status = ?, current_iteration = ?, updated_at = ? WHERE id = ?",
-                               (status, number, now(), block.id))
+            # Refines of one block may finish out of order (two servers): the current iteration never goes back.
+            await conn.execute("UPDATE blocks SET status = ?, current_iteration = max(current_iteration, ?),"
+                               " updated_at = ? WHERE id = ?", (status, number, now(), block.id))
             await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), block.session_id))
         self._emit("iteration", block.session_id, block.id, number, status="done")
         return next(i for i in await self.iterations(block.id) if i.id == iteration_id), checked
@@ -530,9 +570,9 @@ class Loop:
                                         (block.id,))
             number = (await cursor.fetchone())[0]
             cursor = await conn.execute(
-                "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, grounding, created_at)"
-                " VALUES (?, ?, ?, 'streaming', ?, ?, ?, ?)",
-                (block.id, number, phase, temperature, prompt_text, grounded.model_dump_json(), now()))
+                "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, grounding, worker_id,"
+                " created_at) VALUES (?, ?, ?, 'streaming', ?, ?, ?, ?, ?)",
+                (block.id, number, phase, temperature, prompt_text, grounded.model_dump_json(), self.worker_id, now()))
             iteration_id = cursor.lastrowid
             if feedback is not None and phase == "refine":
                 await conn.execute(

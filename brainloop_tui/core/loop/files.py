@@ -28,10 +28,10 @@ def sha256_of(data: bytes) -> str:
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """The file's content, or None when it does not exist."""
+    """The file's content, or None when it does not exist (nor can: a folder on its way is a file)."""
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 

@@ -88,6 +88,7 @@ class BlockState(BaseModel):
     block: Block
     iterations: list[Iteration]
     error: str | None = None  # why its latest generation failed, when it did
+    error_kind: str | None = None  # the LLMError's kind: RateLimitedError, ProviderUnreachableError, ...
 
     @property
     def current(self) -> Iteration | None:

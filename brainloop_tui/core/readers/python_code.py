@@ -7,7 +7,9 @@ well below a full `ast.walk`.
 from __future__ import annotations
 
 import ast
+import copy
 
+from brainloop_tui.core.readers.redact import is_secret_key
 from brainloop_tui.core.readers.render import one_line, split_lines
 from brainloop_tui.core.readers.structures import CodeFunction, CodeStructure, CodeType, LineCounts
 
@@ -22,6 +24,30 @@ def module_name(rel_path: str) -> str:
 
 def _unparse(node: ast.AST, limit: int = 120) -> str:
     return one_line(ast.unparse(node), limit)
+
+
+def _scrubbed(args: ast.arguments) -> ast.arguments:
+    """`args` with the string default of every secret-named parameter (`password="…"`) redacted: a
+    signature goes into digests and prompts."""
+    positional = [*args.posonlyargs, *args.args]
+    named = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
+    named += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default]
+    if not any(_is_secret_default(arg, default) for arg, default in named):
+        return args
+    scrubbed = copy.copy(args)
+    scrubbed.defaults = [_redacted(arg, d) for arg, d in zip(positional[len(positional) - len(args.defaults):],
+                                                              args.defaults, strict=True)]
+    scrubbed.kw_defaults = [d and _redacted(arg, d) for arg, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    return scrubbed
+
+
+def _is_secret_default(arg: ast.arg, default: ast.expr) -> bool:
+    return isinstance(default, ast.Constant) and isinstance(default.value, str) and bool(default.value) \
+        and is_secret_key(arg.arg)
+
+
+def _redacted(arg: ast.arg, default: ast.expr) -> ast.expr:
+    return ast.Constant("[redacted]") if _is_secret_default(arg, default) else default
 
 
 def _docstring_node(body: list[ast.stmt]) -> ast.Expr | None:
@@ -87,7 +113,7 @@ class _Walker:
         self.function_count += 1
         is_async = isinstance(node, ast.AsyncFunctionDef)
         if owner is not None or scope is None:
-            signature = f"{'async ' if is_async else ''}def {node.name}({_unparse(node.args, 400)})"
+            signature = f"{'async ' if is_async else ''}def {node.name}({_unparse(_scrubbed(node.args), 400)})"
             if node.returns is not None:
                 signature += f" -> {_unparse(node.returns)}"
             listed = CodeFunction(
