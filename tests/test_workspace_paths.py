@@ -16,7 +16,7 @@ def test_relative_paths_inside_resolve(workspace: Path) -> None:
     assert resolve_in_workspace(workspace, "a/../b.py") == workspace.resolve() / "b.py"
 
 
-@pytest.mark.parametrize("path", ["../outside.py", "a/../../outside.py", "/etc/passwd", "~/x", "", "  ", "a\x00b"])
+@pytest.mark.parametrize("path", ["../outside.py", "a/../../outside.py", "/etc/passwd", "~/x", "~nosuchuser0", "~0/x", "", "  ", "a\x00b"])
 def test_escapes_and_malformed_paths_are_refused(workspace: Path, path: str) -> None:
     with pytest.raises(PathError):
         resolve_in_workspace(workspace, path)

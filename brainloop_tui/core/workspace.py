@@ -32,7 +32,10 @@ def resolve_in_workspace(workspace: Path, path: str | Path, *, for_write: bool =
     if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in Path(text).parts):
         raise PathError(f"{text[:80]}…: a file or folder name in it is longer than {MAX_NAME_BYTES} bytes")
     root = workspace.resolve()
-    given = Path(text).expanduser() if text.startswith("~") else Path(text)
+    try:
+        given = Path(text).expanduser() if text.startswith("~") else Path(text)
+    except RuntimeError as exc:  # `~name` of a user this machine does not have
+        raise PathError(f"{text}: cannot be resolved ({exc})") from exc
     if given.is_absolute() and for_write:
         raise PathError(f"{text}: give a path relative to the workspace, not an absolute one")
     try:

@@ -79,7 +79,7 @@ async def serve_stdio(server: Server[Any]) -> None:
     """Until stdin closes. Only JSON-RPC reaches stdout: the SDK points fd 1 at stderr meanwhile."""
     # The SDK reads `stdin` only by iterating it, so the event-loop reader stands in for its thread.
     async with claimed_stdin() as lines, stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]
-        await server.run(AnswerUnreadableLines(read_stream, write_stream), write_stream,
+        await server.run(AnswerUnreadableLines(read_stream, write_stream, lines.answers), write_stream,
                          server.create_initialization_options())
 
 

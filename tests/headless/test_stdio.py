@@ -1,5 +1,5 @@
-"""The server as a process, spoken to in raw lines: what is not JSON-RPC gets a JSON-RPC error with id
-null and the server keeps serving; stdout carries JSON-RPC only; SIGTERM and the poison pill stop it
+"""The server as a process, spoken to in raw lines: what is not JSON-RPC gets a JSON-RPC error (with the
+line's id when it has a usable one, else id null) and the server keeps serving; stdout carries JSON-RPC only; SIGTERM and the poison pill stop it
 cleanly while its client is still connected, after finishing the call in flight."""
 
 from __future__ import annotations
@@ -98,7 +98,8 @@ async def test_lines_that_are_not_json_rpc_get_errors_and_the_server_goes_on(pro
             assert answer["id"] is None and answer["error"]["code"] == -32700, line
         for line in JSON_BUT_NOT_JSON_RPC:
             answer = await server.exchange(line)
-            assert answer["id"] is None and answer["error"]["code"] == -32600, line
+            readable = json.loads(line).get("id") if line.startswith(b"{") else None  # answered with its id
+            assert answer["id"] == readable and answer["error"]["code"] == -32600, line
         unknown = await server.exchange({"jsonrpc": "2.0", "id": 9, "method": "tools/nonsense"})
         assert (unknown["id"], unknown["error"]["code"]) == (9, -32601)
         assert (await server.call("read_markdown", {"path": "README.md"}))["structuredContent"]["path"] == "README.md"
@@ -109,6 +110,25 @@ async def test_lines_that_are_not_json_rpc_get_errors_and_the_server_goes_on(pro
         assert await server.process.stdout.read() == b""  # nothing but the answers, ever
     assert "Traceback" not in (tmp_path / "server.err").read_text(encoding="utf-8")
     assert heartbeat_status(project) == "stopped"
+
+
+async def test_requests_with_unusable_ids_or_params_get_an_answer_with_the_id_when_it_is_readable(
+        project: Path, tmp_path: Path) -> None:
+    async with raw_server(project, tmp_path / "server.err") as server:
+        await server.handshake()
+        for bad_id in ('{"a": 1}', "[1]", "1.5", "true"):
+            answer = await server.exchange(f'{{"jsonrpc": "2.0", "id": {bad_id}, "method": "ping"}}'.encode())
+            assert (answer["id"], answer["error"]["code"]) == (None, -32600), bad_id
+        for number, params in enumerate(("[1, 2]", '"x"', "7"), start=20):
+            answer = await server.exchange(
+                f'{{"jsonrpc": "2.0", "id": {number}, "method": "tools/call", "params": {params}}}'.encode())
+            assert (answer["id"], answer["error"]["code"]) == (number, -32600), params
+        lone = await server.exchange(b'{"jsonrpc": "2.0", "id": "s1", "method": "ping", "params": {"x": "\\ud800"}}')
+        assert (lone["id"], lone["error"]["code"]) == ("s1", -32700)
+        # the answers stay in step with the lines: a good request after them gets its own answer
+        assert (await server.exchange({"jsonrpc": "2.0", "id": 30, "method": "ping"})) == {
+            "jsonrpc": "2.0", "id": 30, "result": {}}
+        assert (await server.call("read_markdown", {"path": "README.md"}))["structuredContent"]["path"] == "README.md"
 
 
 async def test_a_client_that_leaves_at_once_ends_the_server_cleanly(project: Path, tmp_path: Path) -> None:

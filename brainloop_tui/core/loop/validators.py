@@ -31,7 +31,7 @@ GOFMT_TIMEOUT_S = 10
 
 class Diagnostic(BaseModel):
     severity: Severity
-    source: str  # which check: python, sql, json, toml, yaml, go, patterns
+    source: str  # which check or repair: python, sql, json, toml, yaml, go, patterns, imports, gofmt, ...
     message: str
     line: int | None = None
     column: int | None = None
