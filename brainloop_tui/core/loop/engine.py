@@ -156,7 +156,7 @@ class Loop:
             failure = (errors or {}).get(block.id)
             blocks.append(BlockState(block=block, iterations=await self.iterations(block.id),
                                      error=str(failure) if failure else None,
-                                     error_kind=type(failure).__name__ if failure else None))
+                                     error_kind=failure.kind if failure else None))
         return SessionState(session=session, blocks=blocks)
 
     async def list_sessions(self, limit: int = 50, status: str | None = None) -> list[SessionSummary]:

@@ -1,8 +1,7 @@
 """Repairs made to a Go answer before it is checked: its imports, then its layout (gofmt's, which is every
-Go project's). Go refuses to build a file that imports
-a package it does not use, and a small model shown a project that logs with a context in every call
-imports `context`, `fmt` and `errors` out of habit, then writes a function that uses none of them; or
-it calls `unicode.IsLetter` and imports only `strings`. Either way `go vet` fails on the first line and
+Go project's). Go refuses to build a file that imports a package it does not use, and a small model
+shown a project that logs with a context in every call imports `context`, `fmt` and `errors` out of
+habit, then writes a function that uses none of them; or it calls `unicode.IsLetter` and imports only `strings`. Either way `go vet` fails on the first line and
 the refine that follows rarely fixes it. The imports are fixed here instead, and said so.
 
 Only what is certain is changed. An import is removed when the name it binds (its alias, or the last
@@ -20,7 +19,7 @@ import subprocess
 from dataclasses import dataclass
 from functools import cache
 
-from brainloop_tui.core.loop.validators import GOFMT_TIMEOUT_S, Diagnostic
+from brainloop_tui.core.loop.validators import Diagnostic, run_gofmt
 
 GO_LIST_TIMEOUT_S = 30
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
@@ -51,21 +50,18 @@ def repair_go(code: str) -> tuple[str, list[Diagnostic]]:
 
 def _gofmt(code: str) -> str | None:
     """`code` as gofmt lays it out; None when it does not parse (the check says why) or gofmt is missing."""
-    gofmt = shutil.which("gofmt")
-    if gofmt is None:
-        return None
     try:
-        result = subprocess.run([gofmt], input=code, capture_output=True, text=True, timeout=GOFMT_TIMEOUT_S)
+        result = run_gofmt(code)
     except (OSError, subprocess.SubprocessError):
         return None
-    return result.stdout if result.returncode == 0 else None
+    return result.stdout if result is not None and result.returncode == 0 else None
 
 
 def fix_go_imports(code: str) -> tuple[str, list[Diagnostic]]:
     """`code` without the standard-library (or aliased) imports it does not use and with those of the
     standard library it uses without importing, and an info diagnostic per change. Code without a
-    package clause, or when go is not installed (the standard library's names are go's to tell), comes
-    back unchanged."""
+    package clause comes back unchanged; without go installed nothing is added (the standard library's
+    package names are go's to tell)."""
     masked = _COMMENT.sub(_blank, code)
     package = _PACKAGE_CLAUSE.search(masked)
     if package is None:

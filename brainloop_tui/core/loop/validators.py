@@ -114,11 +114,18 @@ def check_yaml(code: str) -> list[Diagnostic]:
 _GOFMT_ERROR = re.compile(r"^<standard input>:(\d+):(\d+): (.*)$")
 
 
-def check_go(code: str) -> list[Diagnostic]:
+def run_gofmt(code: str, *flags: str) -> subprocess.CompletedProcess[str] | None:
+    """gofmt on `code` (its layout on stdout, its syntax errors on stderr); None when it is not installed."""
     gofmt = shutil.which("gofmt")
     if gofmt is None:
+        return None
+    return subprocess.run([gofmt, *flags], input=code, capture_output=True, text=True, timeout=GOFMT_TIMEOUT_S)
+
+
+def check_go(code: str) -> list[Diagnostic]:
+    result = run_gofmt(code, "-e")
+    if result is None:
         return [Diagnostic(severity="info", source="go", message="skipped: gofmt is not installed")]
-    result = subprocess.run([gofmt, "-e"], input=code, capture_output=True, text=True, timeout=GOFMT_TIMEOUT_S)
     diagnostics = []
     for line in result.stderr.splitlines():
         found = _GOFMT_ERROR.match(line)

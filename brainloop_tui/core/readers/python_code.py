@@ -30,13 +30,13 @@ def _scrubbed(args: ast.arguments) -> ast.arguments:
     """`args` with the string default of every secret-named parameter (`password="…"`) redacted: a
     signature goes into digests and prompts."""
     positional = [*args.posonlyargs, *args.args]
-    named = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
-    named += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default]
+    defaulted = positional[len(positional) - len(args.defaults):]
+    named = [*zip(defaulted, args.defaults, strict=True),
+             *((arg, d) for arg, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d)]
     if not any(_is_secret_default(arg, default) for arg, default in named):
         return args
     scrubbed = copy.copy(args)
-    scrubbed.defaults = [_redacted(arg, d) for arg, d in zip(positional[len(positional) - len(args.defaults):],
-                                                              args.defaults, strict=True)]
+    scrubbed.defaults = [_redacted(arg, d) for arg, d in zip(defaulted, args.defaults, strict=True)]
     scrubbed.kw_defaults = [d and _redacted(arg, d) for arg, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
     return scrubbed
 
