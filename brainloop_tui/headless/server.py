@@ -3,7 +3,9 @@ is one of the core's actions, run as tracked work of the worker runtime (heartbe
 SIGTERM and the three-phase shutdown).
 
 The handshake needs nothing of the workspace, so the server answers it at once while the core is
-imported (in a thread) and the workspace opened; tool requests wait for that."""
+imported (in a thread) and the workspace opened; tool requests wait for that. A workspace that cannot
+be opened (read-only, from a newer Brainloop) does not close the pipe on a client that has just shaken
+hands: over stdio every tool call is answered with that error until the client leaves."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from brainloop_tui.headless.progress import SendProgress
 from brainloop_tui.headless.stdio import AnswerUnreadableLines, claimed_stdin
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from brainloop_tui.headless.tool import BrainloopTool
 
 log = logging.getLogger(__name__)
@@ -56,19 +60,24 @@ def _progress_sender(ctx: ServerRequestContext[Any]) -> SendProgress | None:
     return send
 
 
-def build_server(ready: Awaitable[BrainloopTool]) -> Server[Any]:
-    """The MCP server; its tool requests wait for `ready` (the tool on the opened workspace). A request
-    cancelled meanwhile stops waiting; the opening goes on (shielded) for the others."""
+def build_server(module: Awaitable[ModuleType], ready: Awaitable[BrainloopTool]) -> Server[Any]:
+    """The MCP server; its tool requests wait for `module` (the tool's, imported with the core) and
+    `ready` (the tool on the opened workspace). A request cancelled meanwhile stops waiting; the opening
+    goes on (shielded) for the others. When the opening failed, a tool call is answered with its error."""
 
     async def list_tools(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None,
                          ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[(await asyncio.shield(ready)).definition])
+        return types.ListToolsResult(tools=[(await asyncio.shield(module)).tool_definition()])
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-        tool = await asyncio.shield(ready)
-        if params.name != tool.definition.name:
+        tool_module = await asyncio.shield(module)
+        if params.name != tool_module.TOOL_NAME:
             raise MCPError(code=types.INVALID_PARAMS,
-                           message=f"unknown tool {params.name!r}: this server has one tool, {tool.definition.name!r}")
+                           message=f"unknown tool {params.name!r}: this server has one tool, {tool_module.TOOL_NAME!r}")
+        try:
+            tool = await asyncio.shield(ready)
+        except BrainloopError as exc:
+            return tool_module.failure(str(exc), exc.kind)  # type: ignore[no-any-return]
         return await tool.call(params.arguments, _progress_sender(ctx))
 
     return Server("brainloop", version=__version__, instructions=INSTRUCTIONS,
@@ -104,10 +113,13 @@ async def serve_http(server: Server[Any], port: int) -> None:
         raise
 
 
-async def _open_tool(workspace: Path, settings: Settings) -> BrainloopTool:
+async def _import_tool() -> ModuleType:
     # Importing the core is most of the start-up: a thread does it while the event loop serves the handshake.
-    tool = await asyncio.to_thread(importlib.import_module, "brainloop_tui.headless.tool")
-    return await tool.BrainloopTool.open(workspace, settings)
+    return await asyncio.to_thread(importlib.import_module, "brainloop_tui.headless.tool")
+
+
+async def _open_tool(module: Awaitable[ModuleType], workspace: Path, settings: Settings) -> BrainloopTool:
+    return await (await module).BrainloopTool.open(workspace, settings)  # type: ignore[no-any-return]
 
 
 async def _until_done(face: asyncio.Future[None]) -> None:
@@ -115,13 +127,17 @@ async def _until_done(face: asyncio.Future[None]) -> None:
 
 
 async def run_headless(workspace: Path, settings: Settings, transport: Transport = "stdio", port: int = 0) -> None:
-    opening = asyncio.ensure_future(_open_tool(workspace, settings))
-    server = build_server(opening)
+    module = asyncio.ensure_future(_import_tool())
+    opening = asyncio.ensure_future(_open_tool(module, workspace, settings))
+    server = build_server(module, opening)
     face = asyncio.ensure_future(serve_stdio(server) if transport == "stdio" else serve_http(server, port))
     try:
         tool = await opening
-    except BaseException:
-        face.cancel()
+    except BaseException as exc:
+        if isinstance(exc, BrainloopError) and transport == "stdio":
+            log.error("%s; every tool call is answered with this error until the client leaves", exc)
+        else:
+            face.cancel()
         await asyncio.gather(face, return_exceptions=True)
         raise
     tool.workbench.start_background()  # after the handshake: the extraction never delays it

@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import os
+import stat
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
@@ -114,14 +115,13 @@ async def claimed_stdin() -> AsyncIterator[StdinLines]:
 async def _lines(fd: int) -> AsyncGenerator[str, None]:
     reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
     pipe = os.fdopen(os.dup(fd), "rb", buffering=0)
-    try:
-        transport, _ = await asyncio.get_running_loop().connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), pipe)
-    except ValueError:  # a regular file (`< requests.jsonl`): reading it never blocks, a thread will do
+    if not _pollable(fd):  # a file (`< requests.jsonl`, `< /dev/null`): reading it never blocks, a thread will do
         with pipe, open(pipe.fileno(), encoding="utf-8", errors="replace", closefd=False) as text:
             async for line in anyio.wrap_file(text):
                 yield line
         return
+    transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), pipe)
     try:
         while True:
             try:
@@ -135,6 +135,12 @@ async def _lines(fd: int) -> AsyncGenerator[str, None]:
             yield line.decode("utf-8", errors="replace")
     finally:
         transport.close()
+
+
+def _pollable(fd: int) -> bool:
+    """A pipe, a socket or a terminal; the event loop cannot wait on a file or on /dev/null."""
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
 
 
 def error_for(problem: Exception) -> ErrorData:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from loopback_llm import Answer, LoopbackLLM
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.runtime import send_poison_pill
 
-from .mcp_helpers import server_parameters, spawn
+from .mcp_helpers import make_project, server_parameters, spawn
 
 WAIT_S = 30  # a bound for what must happen eventually, never a performance goal
 
@@ -197,12 +199,80 @@ def corrupt_database(tmp_path: Path) -> tuple[Path, str]:
     return folder, "lifecycle.db"
 
 
-@pytest.mark.parametrize("unusable", [file_as_workspace, corrupt_database])
-async def test_an_unusable_workspace_is_said_and_the_server_exits(tmp_path: Path, unusable) -> None:
-    workspace, named = unusable(tmp_path)
+def newer_database(tmp_path: Path) -> tuple[Path, str]:
+    folder = tmp_path / "ws"
+    (folder / ".brainloop").mkdir(parents=True)
+    with sqlite3.connect(folder / ".brainloop" / "output.db") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    return folder, "newer than this Brainloop"
+
+
+@contextmanager
+def read_only_folder(folder: Path) -> Iterator[None]:
+    """`folder` as its owner cannot write it: mode 555, or for root (whom modes do not stop) a read-only
+    bind mount over it; skipped where neither holds."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode == 0
+    if not mounted or subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)],
+                                     capture_output=True).returncode != 0:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+        pytest.skip("root here cannot make a read-only folder (no bind mount)")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+async def test_a_workspace_whose_settings_cannot_be_read_is_said_and_the_server_exits(tmp_path: Path) -> None:
+    """Before the server runs: a workspace that is a file has no settings to serve with."""
+    workspace, named = file_as_workspace(tmp_path)
     errlog = tmp_path / "server.err"
     async with raw_server(workspace, errlog, cwd=tmp_path) as server:
         await server.send(INITIALIZE)
         assert await server.exit_code() == 1  # while its stdin is still open
     err = errlog.read_text(encoding="utf-8")
     assert named in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("unusable", [corrupt_database, newer_database, "read-only"])
+async def test_an_unusable_workspace_answers_the_handshake_then_every_call_with_why(tmp_path: Path, unusable) -> None:
+    """The client that started the server learns why, in the call it makes, rather than seeing the
+    pipe close; the server exits (status 1) when the client leaves, and no file that was there changed."""
+    errlog = tmp_path / "server.err"
+    with ExitStack() as stack:
+        if unusable == "read-only":
+            (tmp_path / "ws").mkdir()
+            workspace, named = make_project(tmp_path / "ws"), "cannot create"
+            stack.enter_context(read_only_folder(workspace))
+        else:
+            workspace, named = unusable(tmp_path)
+        before = {path: path.read_bytes() for path in workspace.rglob("*") if path.is_file()}
+        async with raw_server(workspace, errlog, cwd=tmp_path) as server:
+            await server.handshake()
+            listing = await server.exchange({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+            assert [tool["name"] for tool in listing["result"]["tools"]] == ["brainloop"]
+            for action in ("list_actions", "explore"):
+                result = await server.call(action)
+                assert result["isError"] and named in result["content"][0]["text"], result
+                assert result["structuredContent"]["error"] in ("WorkspaceError", "StoreError")
+            server.process.stdin.close()
+            assert await server.exit_code() == 1
+        assert {path: path.read_bytes() for path in before} == before
+    err = errlog.read_text(encoding="utf-8")
+    assert named in err and "Traceback" not in err
+
+
+async def test_stdin_from_dev_null_ends_the_server_cleanly(project: Path, tmp_path: Path) -> None:
+    errlog = tmp_path / "server.err"
+    with errlog.open("ab") as err:
+        process = await spawn(server_parameters(project), stdin=subprocess.DEVNULL, stderr=err)
+    assert await asyncio.wait_for(process.wait(), WAIT_S) == 0
+    assert "Traceback" not in errlog.read_text(encoding="utf-8")
+    assert heartbeat_status(project) == "stopped"
