@@ -1,5 +1,7 @@
 """Logging set-up shared by the faces. In MCP mode stdout carries JSON-RPC only, so logs go to stderr
-or a file; every record passes a filter that blanks the values of known secrets."""
+or a file. Every record is scrubbed as it is written, tracebacks included: the values of known secrets
+are blanked, and each line is cut at `MAX_LOG_LINE` characters, so that a huge value a client sent
+never fills the log."""
 
 from __future__ import annotations
 
@@ -8,35 +10,33 @@ import sys
 from pathlib import Path
 
 _REDACTED = "[redacted]"
-
-
-class SecretRedactor(logging.Filter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.values:
-            message = record.getMessage()
-            for value in self.values:
-                message = message.replace(value, _REDACTED)
-            record.msg, record.args = message, None
-        return True
-
-
-redactor = SecretRedactor()
+MAX_LOG_LINE = 2_000
+_secrets: set[str] = set()
 
 
 def hide_secret(value: str | None) -> None:
     """Never let `value` reach a log line, whoever logs it."""
     if value:
-        redactor.values.add(value)
+        _secrets.add(value)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for value in _secrets:
+            text = text.replace(value, _REDACTED)
+        return "\n".join(_cut(line) for line in text.split("\n"))
+
+
+def _cut(line: str) -> str:
+    if len(line) <= MAX_LOG_LINE:
+        return line
+    return f"{line[:MAX_LOG_LINE]}… [{len(line) - MAX_LOG_LINE} characters cut]"
 
 
 def setup_logging(level: str, log_file: Path | None = None) -> None:
     handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(redactor)
+    handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
