@@ -1,7 +1,8 @@
 """The worker runtime both faces run on (SPEC §8).
 
 A `Worker` writes a heartbeat row every `heartbeat_interval` seconds, watches metadata.db for a poison
-pill, turns SIGINT/SIGTERM into a stop request, and shuts down in three phases: stop taking work
+pill, turns SIGINT/SIGTERM into a stop request (and stops with an error when its databases were deleted
+under it, found with each heartbeat and each unit of work), and shuts down in three phases: stop taking work
 (`shutting_down`), finish or cancel ongoing work within a deadline, then checkpoint the WAL and close.
 """
 
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store, now
-from brainloop_tui.core.errors import BrainloopError
+from brainloop_tui.core.errors import BrainloopError, StoreError
 from brainloop_tui.core.llm import close_shared_client
 from brainloop_tui.core.telemetry import cache_hit_rate, record_event
 
@@ -84,6 +85,7 @@ class Worker:
         self.started_at = now()
         self.stop_requested = asyncio.Event()
         self.stop_reason = ""
+        self.fatal: BrainloopError | None = None
         self._work: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
@@ -107,6 +109,12 @@ class Worker:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.request_stop, signal.Signals(signum).name)
 
+    def fail(self, error: BrainloopError) -> None:
+        """Stop because of `error`: `run` raises it once the shutdown is over."""
+        if self.fatal is None:
+            self.fatal = error
+        self.request_stop(str(error))
+
     def request_stop(self, reason: str) -> None:
         if not self.stop_requested.is_set():
             log.info("stop requested: %s", reason)
@@ -118,6 +126,12 @@ class Worker:
         if self.status not in ("starting", "running"):
             work.close()
             raise ShuttingDown("Brainloop is shutting down and takes no new work")
+        try:
+            self.store.check_intact()
+        except StoreError as exc:
+            work.close()
+            self.fail(exc)
+            raise
         task = asyncio.create_task(work, name=name)
         self._work.add(task)
         task.add_done_callback(self._work.discard)
@@ -147,6 +161,8 @@ class Worker:
                 await asyncio.gather(face, return_exceptions=True)
         if face is not None and face.done() and not face.cancelled():
             face.result()  # the face's own error, if it failed
+        if self.fatal is not None:
+            raise self.fatal
 
     async def shutdown(self, deadline: float | None = None) -> None:
         """Three phases, bounded: stop taking work; finish or cancel it; checkpoint, close the databases and
@@ -188,10 +204,17 @@ class Worker:
                 await action()
             except asyncio.CancelledError:
                 raise
+            except BrainloopError as exc:  # a full disk, say: said, and the next round retries
+                log.warning("background %s: %s", getattr(action, "__name__", action), exc)
             except Exception:  # a busy database must not kill the loop: the next round retries
                 log.exception("background %s failed", getattr(action, "__name__", action))
 
     async def _beat(self) -> None:
+        try:
+            self.store.check_intact()
+        except StoreError as exc:
+            self.fail(exc)
+            return
         row = await self.store.lifecycle.fetchone(
             "SELECT sum(status = 'active'), sum(status = 'committed') FROM sessions"
         )

@@ -17,6 +17,7 @@ import mcp_types as types
 from brainloop_tui.core.actions import ACTION_NAMES, ACTIONS, ActionError, ActionResult
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.errors import BrainloopError
+from brainloop_tui.core.runtime import ShuttingDown, Worker
 from brainloop_tui.core.workbench import Workbench
 from brainloop_tui.headless.progress import CallProgress, SendProgress
 
@@ -79,13 +80,18 @@ def failure(message: str, kind: str) -> types.CallToolResult:
                                 structured_content={"error": kind, "message": message}, is_error=True)
 
 
-async def _cancel_once(work: Coroutine[Any, Any, T]) -> T:
+async def _cancel_once(work: Coroutine[Any, Any, T], worker: Worker) -> T:
     """Run `work` in its own task. When the call is cancelled, the work is cancelled once and given
-    `CANCEL_GRACE_S` to wind down (the core marks the iteration cancelled) before the cancel goes on."""
+    `CANCEL_GRACE_S` to wind down (the core marks the iteration cancelled) before the cancel goes on.
+    Work the shutdown cancelled (past its deadline) is a `ShuttingDown` error: the call is answered."""
     task = asyncio.ensure_future(work)
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if task.cancelled() and current is not None and not current.cancelling():
+            raise ShuttingDown(f"Brainloop stopped ({worker.stop_reason or 'shutting down'}) before this call "
+                               "finished, and cancelled it") from None
         task.cancel()
         with anyio.CancelScope(shield=True):
             await asyncio.wait([task], timeout=CANCEL_GRACE_S)
@@ -112,10 +118,10 @@ class BrainloopTool:
         try:
             action, params = split_arguments(arguments)
             if report is None:
-                result = await _cancel_once(self.workbench.run_action(action, params))
+                result = await _cancel_once(self.workbench.run_action(action, params), self.workbench.worker)
             else:
                 async with CallProgress(self.workbench.events, report):
-                    result = await _cancel_once(self.workbench.run_action(action, params))
+                    result = await _cancel_once(self.workbench.run_action(action, params), self.workbench.worker)
         except asyncio.CancelledError:
             log.info("%s: the call was cancelled", action)
             raise

@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -89,11 +89,12 @@ def server_parameters(workspace: Path, llm: LoopbackLLM | None = None, *, python
 
 async def spawn(params: StdioServerParameters, *, stdin: int = asyncio.subprocess.PIPE,
                 stderr: int | IO[bytes] = asyncio.subprocess.PIPE, cwd: Path | None = None,
-                ) -> asyncio.subprocess.Process:
-    """The server as a bare process (its stdout a pipe), for the tests that speak raw lines or HTTP."""
+                preexec_fn: Callable[[], None] | None = None) -> asyncio.subprocess.Process:
+    """The server as a bare process (its stdout a pipe), for the tests that speak raw lines or HTTP;
+    `preexec_fn` runs in it before Python starts (to set limits)."""
     return await asyncio.create_subprocess_exec(
         params.command, *params.args, stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=stderr,
-        env=get_default_environment() | (params.env or {}), cwd=cwd or params.cwd)
+        env=get_default_environment() | (params.env or {}), cwd=cwd or params.cwd, preexec_fn=preexec_fn)
 
 
 @asynccontextmanager

@@ -10,8 +10,8 @@ import os
 import signal
 import sqlite3
 import subprocess
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,73 +22,11 @@ from brainloop_tui.core.db import Store
 from brainloop_tui.core.runtime import send_poison_pill
 
 from .mcp_helpers import make_project, server_parameters, spawn
-
-WAIT_S = 30  # a bound for what must happen eventually, never a performance goal
-
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                         "clientInfo": {"name": "raw-test", "version": "1"}}}
-INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+from .raw import INITIALIZE, INITIALIZED, WAIT_S, RawServer, heartbeat_status, raw_server
 
 NOT_JSON = [b"hello", b"{", b'{"jsonrpc": "2.0", "id": 3', b"\x00\xff\xfe", b"", b"   ", b"x" * 200_000, b"{'a': 1}"]
 JSON_BUT_NOT_JSON_RPC = [b"[]", b"42", b'"ping"', b"null", b'{"id": 5}', b'{"jsonrpc": "1.0", "id": 1, "method": "ping"}',
                          b'{"jsonrpc": "2.0", "id": 1, "method": 7}']
-
-
-class RawServer:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self._next_id = 100
-
-    async def send(self, message: dict[str, Any] | bytes) -> None:
-        assert self.process.stdin is not None
-        line = message if isinstance(message, bytes) else json.dumps(message).encode()
-        self.process.stdin.write(line + b"\n")
-        await self.process.stdin.drain()
-
-    async def receive(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), WAIT_S)
-        assert line.endswith(b"\n"), line
-        return json.loads(line)  # anything else on stdout fails here
-
-    async def exchange(self, message: dict[str, Any] | bytes) -> dict[str, Any]:
-        await self.send(message)
-        return await self.receive()
-
-    async def handshake(self) -> None:
-        assert (await self.exchange(INITIALIZE))["result"]["serverInfo"]["name"] == "brainloop"
-        await self.send(INITIALIZED)
-
-    async def call(self, action: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        self._next_id += 1
-        answer = await self.exchange({"jsonrpc": "2.0", "id": self._next_id, "method": "tools/call",
-                                      "params": {"name": "brainloop", "arguments": {"action": action,
-                                                                                     "params": params or {}}}})
-        assert answer["id"] == self._next_id
-        return answer["result"]
-
-    async def exit_code(self) -> int:
-        return await asyncio.wait_for(self.process.wait(), WAIT_S)
-
-
-@asynccontextmanager
-async def raw_server(workspace: Path, errlog: Path, llm: LoopbackLLM | None = None,
-                     cwd: Path | None = None) -> AsyncIterator[RawServer]:
-    with errlog.open("ab") as err:
-        process = await spawn(server_parameters(workspace, llm), stderr=err, cwd=cwd)
-    try:
-        yield RawServer(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-def heartbeat_status(workspace: Path) -> str:
-    with sqlite3.connect(workspace / ".brainloop" / "output.db") as conn:
-        (status,) = conn.execute("SELECT status FROM heartbeat WHERE face = 'mcp'").fetchone()
-    return status
 
 
 async def test_lines_that_are_not_json_rpc_get_errors_and_the_server_goes_on(project: Path, tmp_path: Path) -> None:
@@ -148,18 +86,22 @@ async def test_a_client_that_leaves_at_once_ends_the_server_cleanly(project: Pat
     assert heartbeat_status(project) == "stopped"
 
 
+async def sigterm_during_generation(server: RawServer, llm: LoopbackLLM, path: str) -> dict[str, Any]:
+    """Start a `generate_file` of `path`, send SIGTERM once the model is asked, and return the call's answer."""
+    await server.handshake()
+    await server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "brainloop", "arguments": {"action": "generate_file", "params": {"path": path, "prompt": "a flag"}}}})
+    while not llm.chat_requests():  # the generation has started
+        await asyncio.sleep(0.02)
+    server.process.send_signal(signal.SIGTERM)
+    return await server.receive()
+
+
 async def test_sigterm_finishes_the_call_in_flight_then_stops(project: Path, tmp_path: Path,
                                                              loopback_llm: LoopbackLLM) -> None:
     loopback_llm.enqueue(Answer("ready = True\n", chunks=10, delay=0.1))
     async with raw_server(project, tmp_path / "server.err", loopback_llm) as server:
-        await server.handshake()
-        await server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-            "name": "brainloop", "arguments": {"action": "generate_file",
-                                               "params": {"path": "ready.py", "prompt": "a flag"}}}})
-        while not loopback_llm.chat_requests():  # the generation has started
-            await asyncio.sleep(0.02)
-        server.process.send_signal(signal.SIGTERM)
-        answer = await server.receive()
+        answer = await sigterm_during_generation(server, loopback_llm, "ready.py")
         assert answer["id"] == 2 and not answer["result"]["isError"], answer
         assert await server.exit_code() == 0  # stdin is still open: the signal alone stops it
     assert (project / "ready.py").read_text(encoding="utf-8") == "ready = True\n"
@@ -276,3 +218,18 @@ async def test_stdin_from_dev_null_ends_the_server_cleanly(project: Path, tmp_pa
     assert await asyncio.wait_for(process.wait(), WAIT_S) == 0
     assert "Traceback" not in errlog.read_text(encoding="utf-8")
     assert heartbeat_status(project) == "stopped"
+
+
+async def test_a_call_cut_short_by_the_shutdown_deadline_is_answered(project: Path, tmp_path: Path,
+                                                                     loopback_llm: LoopbackLLM) -> None:
+    """SIGTERM while a generation runs past `shutdown_deadline`: the generation is cancelled, and the
+    call still gets its answer (an error saying so), not silence."""
+    loopback_llm.enqueue(Answer("slow = True\n", chunks=200, delay=0.5))
+    async with raw_server(project, tmp_path / "server.err", loopback_llm,
+                          env={"BRAINLOOP_SHUTDOWN_DEADLINE": "1"}) as server:
+        answer = await sigterm_during_generation(server, loopback_llm, "slow.py")
+        assert answer["id"] == 2 and answer.get("result", {}).get("isError"), answer
+        assert answer["result"]["structuredContent"]["error"] == "ShuttingDown", answer
+        assert "SIGTERM" in answer["result"]["content"][0]["text"]
+        assert await server.exit_code() == 0
+    assert not (project / "slow.py").exists()

@@ -12,8 +12,8 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -29,6 +29,8 @@ DatabaseName = Literal["input", "lifecycle", "output", "metadata"]
 DATABASES: tuple[DatabaseName, ...] = ("input", "lifecycle", "output", "metadata")
 PRIVATE_DATABASES = frozenset({"metadata"})
 PRIVATE_MODE = 0o600
+# SQLite's primary result codes for a write the disk refused: IOERR, FULL
+_DISK_ERROR_CODES = frozenset({10, 13})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -85,6 +87,14 @@ def _prepare_file(path: Path, steps: Sequence[SchemaStep], *, private: bool, bus
         conn.close()
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class Database:
     """One SQLite file with one serialized async connection."""
 
@@ -94,6 +104,12 @@ class Database:
         self.read_only = read_only
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._identity = _identity(path)
+
+    def replaced(self) -> bool:
+        """The file at `path` is gone or another one: the connection writes to a deleted file, which is
+        lost when it closes."""
+        return _identity(self.path) != self._identity
 
     @classmethod
     async def connect(cls, name: DatabaseName, path: Path, *, read_only: bool, busy_timeout_ms: int) -> Database:
@@ -114,23 +130,35 @@ class Database:
             raise _corrupt(path, exc) from exc
         return cls(name, path, conn, read_only=read_only)
 
+    @contextmanager
+    def _disk_errors(self) -> Iterator[None]:
+        """A disk that is full or failing is a `StoreError` saying so, not an internal error."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _DISK_ERROR_CODES:
+                raise
+            raise StoreError(f"cannot write {self.path}: {exc} (is the disk full or failing?); "
+                             "nothing of this was recorded: free some space and try again") from exc
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """All statements run on the yielded connection commit together or not at all."""
         async with self._lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except asyncio.CancelledError:
-                # The BEGIN is queued on the connection's thread and runs anyway: a rollback queued after it
-                # ends that transaction (a no-op when the BEGIN failed), so the next one can start.
-                await asyncio.shield(self._conn.rollback())
-                raise
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.rollback()
-                raise
-            await self._conn.commit()
+            with self._disk_errors():
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                except asyncio.CancelledError:
+                    # The BEGIN is queued on the connection's thread and runs anyway: a rollback queued after
+                    # it ends that transaction (a no-op when the BEGIN failed), so the next one can start.
+                    await asyncio.shield(self._conn.rollback())
+                    raise
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.rollback()
+                    raise
+                await self._conn.commit()
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """One write in its own transaction; returns the last inserted rowid."""
@@ -144,13 +172,15 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         async with self._lock:
-            async with self._conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+            with self._disk_errors():
+                async with self._conn.execute(sql, params) as cursor:
+                    return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            with self._disk_errors():
+                async with self._conn.execute(sql, params) as cursor:
+                    return list(await cursor.fetchall())
 
     async def data_version(self) -> int:
         """Changes when another connection commits to this file: cheap change detection."""
@@ -251,6 +281,15 @@ class Store:
 
     def databases(self) -> tuple[Database, ...]:
         return (self.input, self.lifecycle, self.output, self.metadata)
+
+    def check_intact(self) -> None:
+        """A `StoreError` when a database file was deleted or replaced since it was opened (`.brainloop/`
+        removed under a running face): what would be recorded from then on is lost."""
+        gone = [db.path.name for db in self.databases() if db.replaced()]
+        if gone:
+            raise StoreError(f"{', '.join(gone)} in {state_dir(self.workspace)} {'was' if len(gone) == 1 else 'were'} "
+                             "deleted or replaced while Brainloop was running, so nothing more can be recorded: "
+                             "Brainloop stops; start it again to carry on with a new state")
 
     async def close(self, *, checkpoint: bool = True) -> None:
         """Checkpoint the WAL (RESTART) and close every connection."""
