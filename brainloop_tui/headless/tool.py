@@ -6,6 +6,7 @@ This module loads the whole core; the server imports it off the event loop, afte
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
@@ -37,6 +38,7 @@ def tool_description() -> str:
             "Call with an action and its params (? = optional):\n" + "\n".join(lines))
 
 
+@functools.cache  # the actions are fixed: one definition for every tools/list
 def tool_definition() -> types.Tool:
     return types.Tool(
         name=TOOL_NAME,
@@ -104,7 +106,6 @@ class BrainloopTool:
 
     def __init__(self, workbench: Workbench) -> None:
         self.workbench = workbench
-        self.definition = tool_definition()
 
     @classmethod
     async def open(cls, workspace: Path, settings: Settings) -> BrainloopTool:
