@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,34 +157,77 @@ def test_a_well_kept_database_gets_no_advice(workspace: Path) -> None:
     assert structure_of(path).recommendations == []
 
 
-def test_a_wal_database_and_its_uncheckpointed_wal_stay_byte_identical(workspace: Path) -> None:
+def test_a_wal_left_by_a_crashed_writer_is_read_from_a_copy_and_no_file_changes(workspace: Path) -> None:
+    """The first reader of an abandoned WAL rebuilds its -shm index: reading a copy keeps all three
+    files of the user's byte-identical, and the rows only in the -wal are still seen."""
     path = workspace / "live.db"
     write_uncheckpointed_wal(
         path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('only in the wal');"
     )
     wal, shm = path.with_name("live.db-wal"), path.with_name("live.db-shm")
     assert wal.stat().st_size > 0 and shm.exists()
-    before = file_hashes(path, wal)
+    before = file_hashes(path, wal, shm)
     listing = sorted(os.listdir(workspace))
     digest = build_digest(path, "live.db")
-    assert file_hashes(path, wal) == before
+    assert file_hashes(path, wal, shm) == before
     assert sorted(os.listdir(workspace)) == listing
-    # The rows that exist only in the -wal are seen: SQLite's WAL logic was used, not the bare file.
     (notes,) = digest.structure.tables
     assert notes.row_count == 1 and notes.sample_rows[0]["body"] == "only in the wal"
+    assert any("writer that is gone" in warning and "copy" in warning for warning in digest.warnings)
 
 
-def test_a_missing_shm_is_recreated_by_sqlite_and_said(workspace: Path) -> None:
-    """A reader of a WAL database needs the -shm index: SQLite creates it; db and -wal do not change."""
+def test_an_abandoned_wal_without_its_shm_gains_no_side_file(workspace: Path) -> None:
     path = workspace / "live.db"
     write_uncheckpointed_wal(path, "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);")
-    wal, shm = path.with_name("live.db-wal"), path.with_name("live.db-shm")
-    shm.unlink()
-    before = file_hashes(path, wal)
+    wal = path.with_name("live.db-wal")
+    path.with_name("live.db-shm").unlink()
+    before, listing = file_hashes(path, wal), sorted(os.listdir(workspace))
     digest = build_digest(path, "live.db")
-    assert file_hashes(path, wal) == before
-    assert any("live.db-shm" in warning for warning in digest.warnings)
+    assert file_hashes(path, wal) == before and sorted(os.listdir(workspace)) == listing
     assert digest.structure.tables[0].row_count == 1
+
+
+def test_an_abandoned_wal_too_large_to_copy_is_read_without_its_changes_and_said(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = workspace / "live.db"
+    make_db(path, "CREATE TABLE kept (id INTEGER PRIMARY KEY);", analyze=False)
+    write_uncheckpointed_wal(path, "CREATE TABLE only_in_wal (id INTEGER PRIMARY KEY);")
+    files = [path, path.with_name("live.db-wal"), path.with_name("live.db-shm")]
+    before = file_hashes(*files)
+    monkeypatch.setattr("brainloop_tui.core.readers.sqlite.COPY_LIMIT_BYTES", 1024)
+    digest = build_digest(path, "live.db")
+    assert file_hashes(*files) == before
+    assert [table.name for table in digest.structure.tables] == ["kept"]
+    assert any("too large to copy" in warning for warning in digest.warnings)
+
+
+def test_a_wal_database_open_in_a_live_writer_is_read_through_its_wal(workspace: Path) -> None:
+    """A live connection keeps the -shm current: the reader shares it and sees the uncommitted-to-disk rows."""
+    path = workspace / "live.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", LIVE_WRITER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        before = file_hashes(path, path.with_name("live.db-wal"))
+        digest = build_digest(path, "live.db")
+        assert file_hashes(path, path.with_name("live.db-wal")) == before
+        assert digest.structure.tables[0].row_count == 2
+        assert not any("writer that is gone" in warning for warning in digest.warnings)
+    finally:
+        writer.communicate("")
+    assert writer.returncode == 0
+
+
+LIVE_WRITER = """import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode=WAL")
+conn.execute("PRAGMA wal_autocheckpoint=0")
+conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2);")
+print("ready", flush=True)
+sys.stdin.read()
+"""
 
 
 def test_a_cleanly_closed_wal_database_gains_no_side_files(shop_db: Path) -> None:

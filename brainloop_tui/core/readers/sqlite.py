@@ -2,10 +2,14 @@
 
 How the file is opened, and why:
 
-* `mode=ro` (a read-only connection) for a rollback-journal database, and for a WAL database whose
-  `-wal` or `-shm` exists (someone uses it, or left changes in the WAL that only SQLite's WAL logic
-  can read). SQLite never writes the database or the `-wal` through a read-only connection, but it
-  needs the WAL's shared-memory index `-shm` and creates it when it is missing: the digest then says so.
+* `mode=ro` (a read-only connection) for a rollback-journal database, and for a WAL database in use
+  (a live connection holds its `-shm`). SQLite never writes the database or the `-wal` through a
+  read-only connection, and the `-shm` it shares with the live connections is theirs to keep current.
+* A copy, for a WAL database whose `-wal` holds changes of a writer that is gone (crashed or killed:
+  nobody holds the `-shm`). The first reader of such a WAL rebuilds the `-shm` index, which would
+  rewrite a file of the user's; the database and its `-wal` are copied to a temporary folder and the
+  copy is read, so the rows only in the WAL are seen and no file changes. Above `COPY_LIMIT_BYTES`
+  the database is read `immutable=1` instead, without those rows, and the digest says so.
 * `immutable=1` for a WAL database with neither `-wal` nor `-shm` (closed cleanly): the file alone is
   the whole database, and a read-only open would leave an empty `-wal` and a `-shm` behind. Immutable
   takes no locks, so afterwards the file is checked: if a writer changed it or opened a WAL meanwhile,
@@ -14,9 +18,13 @@ How the file is opened, and why:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
+import shutil
 import sqlite3
+import struct
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -54,6 +62,11 @@ SAMPLE_TEXT_CHARS = 80
 # The free list is worth a VACUUM above this share of the pages (and this many pages).
 FREELIST_SHARE = 0.2
 FREELIST_MIN_PAGES = 100
+# An abandoned WAL is read from a copy of the database and its -wal up to this total size.
+COPY_LIMIT_BYTES = 256 * 1024 * 1024
+# Every connection to a WAL database holds a shared lock on this byte of the -shm while it is open
+# (SQLite's unix VFS: UNIX_SHM_BASE 120 + SQLITE_SHM_NLOCK 8).
+_SHM_DMS_BYTE = 128
 
 _AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
 _WITHOUT_ROWID = re.compile(r"\bWITHOUT\s+ROWID\b", re.IGNORECASE)
@@ -90,6 +103,29 @@ def side_file(path: Path, suffix: str) -> Path:
 
 def _side_files(path: Path) -> set[str]:
     return {suffix for suffix in SIDE_FILES if side_file(path, suffix).exists()}
+
+
+def _abandoned_wal(path: Path) -> bool:
+    """Whether the -wal holds changes and no connection is open on the database: nobody holds the
+    -shm's lock byte (or there is no -shm). Open-file-description locks see the POSIX locks SQLite
+    takes even when they are held by this same process."""
+    wal = side_file(path, "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return False
+    try:
+        shm = side_file(path, "-shm").open("rb")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    with shm:
+        query = struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, _SHM_DMS_BYTE, 1, 0)
+        command = getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK)
+        try:
+            answer = fcntl.fcntl(shm.fileno(), command, query)
+        except OSError:
+            return False
+    return struct.unpack("hhqqi4x", answer)[0] == fcntl.F_UNLCK
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
@@ -421,6 +457,9 @@ def read_sqlite(
     header = read_header(path, shown)
     wal = header[18] == 2  # file format write version: 2 means WAL
     before = _side_files(path)
+    if wal and _abandoned_wal(path):
+        structure, warnings = _inspect_abandoned(path, shown, redactor, count_budget_s=count_budget_s)
+        return _output(structure, warnings, status.st_size), fingerprint(path, header)
     immutable = wal and not before & {"-wal", "-shm"}
     structure, warnings = _inspect(path, shown, redactor, wal=wal, immutable=immutable, count_budget_s=count_budget_s)
     if immutable:
@@ -432,14 +471,40 @@ def read_sqlite(
             warnings += warnings_again
     for suffix in sorted(_side_files(path) - before):
         warnings.append(f"SQLite created {path.name}{suffix} ({_SIDE_FILE_ROLES[suffix]}); the database itself is unchanged")
-    output = ReaderOutput(
+    return _output(structure, warnings, status.st_size), fingerprint(path, header)
+
+
+def _inspect_abandoned(path: Path, shown: str, redactor: Redactor, *, count_budget_s: float) -> tuple[SqliteStructure, list[str]]:
+    wal = side_file(path, "-wal")
+    size = path.stat().st_size + wal.stat().st_size
+    if size > COPY_LIMIT_BYTES:
+        structure, warnings = _inspect(path, shown, redactor, wal=True, immutable=True, count_budget_s=count_budget_s)
+        warnings.append(
+            f"its -wal holds changes of a writer that is gone (crashed or killed), and database and -wal "
+            f"({human_size(size)}) are too large to copy: read without those changes, so that no file is "
+            "rewritten; opening the database once with SQLite folds them in"
+        )
+        return structure, warnings
+    with tempfile.TemporaryDirectory(prefix="brainloop-sqlite-") as folder:
+        copy = Path(folder) / "copy.db"
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, side_file(copy, "-wal"))
+        structure, warnings = _inspect(copy, shown, redactor, wal=True, immutable=False, count_budget_s=count_budget_s)
+    warnings.append(
+        "its -wal holds changes of a writer that is gone (crashed or killed): they were read from a copy, "
+        "so that no file of the database is rewritten"
+    )
+    return structure, warnings
+
+
+def _output(structure: SqliteStructure, warnings: list[str], size: int) -> ReaderOutput:
+    return ReaderOutput(
         structure=structure,
-        headline=_headline(structure, status.st_size),
+        headline=_headline(structure, size),
         symbols=[table.name for table in structure.tables] + [view.name for view in structure.views],
-        text=render(structure, status.st_size),
+        text=render(structure, size),
         warnings=warnings,
     )
-    return output, fingerprint(path, header)
 
 
 def _rows(table: SqliteTable) -> str:
