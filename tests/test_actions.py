@@ -17,13 +17,13 @@ from brainloop_tui.core.loop.engine import Loop
 CONTRACT = {
     "generate_file": "generate_file {path, prompt, language?, overwrite?=false}",
     "generate_sql": "generate_sql {prompt, target_db?, apply?=false}",
-    "explore": 'explore {path?=".", max_depth?, max_files?}',
+    "explore": 'explore {path?=".", max_depth?, max_files?, max_tokens?=4000, detail?="compact"}',
     "loop": 'loop {step: "propose"|"audit"|"refine"|"commit"|"list", session_id?, block_id?, prompt?, path?, '
-            "language?, feedback?, finalize?=false}",
-    "read_sqlite": "read_sqlite {path, refresh?=false}",
-    "read_markdown": "read_markdown {path, refresh?=false}",
-    "read_code": "read_code {path, refresh?=false}",
-    "read_config": "read_config {path, refresh?=false}",
+            'language?, feedback?, finalize?=false, page?=1, detail?="compact"}',
+    "read_sqlite": 'read_sqlite {path, refresh?=false, detail?="compact", summarize?=false}',
+    "read_markdown": 'read_markdown {path, refresh?=false, detail?="compact", summarize?=false}',
+    "read_code": 'read_code {path, refresh?=false, detail?="compact", summarize?=false}',
+    "read_config": 'read_config {path, refresh?=false, detail?="compact", summarize?=false}',
     "list_actions": "list_actions {}",
     "get_schema": "get_schema {action}",
     "get_stats": "get_stats {}",
@@ -54,7 +54,7 @@ async def test_unknown_action_lists_the_actions(ctx: ActionContext) -> None:
 @pytest.mark.parametrize(
     ("action", "params", "expected"),
     [
-        ("read_code", {}, r"bad params for read_code: path: Field required; expected read_code \{path, refresh\?=false\}"),
+        ("read_code", {}, r'bad params for read_code: path: Field required; expected read_code \{path, refresh\?=false, detail\?="compact", summarize\?=false\}'),
         ("read_code", {"path": "a.py", "fresh": True}, r"fresh: Extra inputs are not permitted"),
         ("loop", {"step": "jump"}, r"step: Input should be 'propose', 'audit', 'refine', 'commit' or 'list'"),
         ("explore", {"max_files": 0}, r"max_files: Input should be greater than or equal to 1"),
@@ -128,7 +128,7 @@ async def test_the_loop_action_drives_a_session(ctx: ActionContext, loopback_llm
                                                 workspace: Path) -> None:
     loopback_llm.enqueue(Answer("```python\nx = 1\n```"), Answer("```python\nx = 2\n```"))
     proposed = await run_action(ctx, "loop", {"step": "propose", "prompt": "x", "path": "x.py"})
-    session_id = proposed.data["session"]["id"]
+    session_id = proposed.data["session_id"]
     await run_action(ctx, "loop", {"step": "refine", "session_id": session_id, "feedback": "two"})
     audit = await run_action(ctx, "loop", {"step": "audit", "session_id": session_id})
     assert audit.data["code"] == "x = 2\n"

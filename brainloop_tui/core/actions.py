@@ -16,7 +16,20 @@ from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.loop.engine import Loop
 from brainloop_tui.core.loop.models import Audit, CommitOutcome, SessionState, SessionSummary
 from brainloop_tui.core.loop.validators import errors_of
+from brainloop_tui.core.readers.render import EXPLORE_MAX_TOKENS, MIN_SECTION_TOKENS
 from brainloop_tui.core.stats import collect_stats
+from brainloop_tui.core.views import (
+    LIST_PAGE_SESSIONS,
+    Detail,
+    audit_view,
+    block_view,
+    commits_view,
+    diagnostics_view,
+    digest_view,
+    explore_view,
+    session_view,
+    sessions_view,
+)
 from brainloop_tui.core.workspace import resolve_in_workspace
 
 ActionName = Literal["generate_file", "generate_sql", "explore", "loop", "read_sqlite", "read_markdown",
@@ -59,6 +72,8 @@ class ExploreParams(Params):
     path: PathText = Field(".", description="folder to map, relative to the workspace")
     max_depth: int | None = Field(None, ge=0, description="folder levels to descend")
     max_files: int | None = Field(None, ge=1, description="files to include at most")
+    max_tokens: int = Field(EXPLORE_MAX_TOKENS, ge=MIN_SECTION_TOKENS, le=100_000, description="size of the map")
+    detail: Detail = Field("compact", description='"full": every entry as structured data, beside the map')
 
 
 class LoopParams(Params):
@@ -71,11 +86,15 @@ class LoopParams(Params):
     language: NameText | None = None
     feedback: LongText | None = Field(None, description="refine: what to change")
     finalize: bool = Field(False, description="commit: one last low-temperature pass first")
+    page: int = Field(1, ge=1, description="list: page of sessions, newest first")
+    detail: Detail = Field("compact", description='"full": every iteration with its prompt and grounding')
 
 
 class ReadParams(Params):
     path: PathText = Field(description="file relative to the workspace")
     refresh: bool = Field(False, description="ignore the cache")
+    detail: Detail = Field("compact", description='"full": the whole typed structure, beside the text')
+    summarize: bool = Field(False, description="add an LLM-written summary (made once, kept until the file changes)")
 
 
 class NoParams(Params):
@@ -155,7 +174,7 @@ async def run_generate_file(ctx: ActionContext, p: GenerateFileParams) -> Action
     return ActionResult(message=outcome.message, data={
         "session_id": state.session.id, "block_id": block.block.id, "path": outcome.path,
         "iteration": outcome.iteration, "status": outcome.status, "diff": outcome.diff,
-        "diagnostics": [_dump(d) for d in block.current.diagnostics]})
+        "diagnostics": diagnostics_view(block.current.diagnostics)})
 
 
 async def run_generate_sql(ctx: ActionContext, p: GenerateSqlParams) -> ActionResult:
@@ -165,7 +184,7 @@ async def run_generate_sql(ctx: ActionContext, p: GenerateSqlParams) -> ActionRe
     _check_diagnostics(state, "generate_sql")
     block = state.blocks[0]
     data: dict[str, Any] = {"session_id": state.session.id, "block_id": block.block.id, "sql": block.current.code,
-                            "diagnostics": [_dump(d) for d in block.current.diagnostics], "applied": False}
+                            "diagnostics": diagnostics_view(block.current.diagnostics), "applied": False}
     if not p.apply:
         against = f" against {p.target_db}" if p.target_db else ""
         return ActionResult(message=f"SQL validated{against}; not applied (apply=false)", data=data)
@@ -176,10 +195,10 @@ async def run_generate_sql(ctx: ActionContext, p: GenerateSqlParams) -> ActionRe
 async def run_explore(ctx: ActionContext, p: ExploreParams) -> ActionResult:
     from brainloop_tui.core.explore import explore  # with its process pool: imported on first use
 
-    result = await explore(ctx.store, p.path, max_depth=p.max_depth, max_files=p.max_files)
+    result = await explore(ctx.store, p.path, max_depth=p.max_depth, max_files=p.max_files, max_tokens=p.max_tokens)
     cut = f"; cut at max_files={result.max_files}" if result.cut else ""
     return ActionResult(message=f"{result.path}: {len(result.entries)} file(s) mapped{cut}\n{result.text}",
-                        data=_dump(result))
+                        data=explore_view(result, p.detail))
 
 
 def _require(p: LoopParams, *names: str) -> None:
@@ -190,8 +209,12 @@ def _require(p: LoopParams, *names: str) -> None:
 
 async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
     if p.step == "list":
-        sessions: list[SessionSummary] = await ctx.loop.list_sessions()
-        return ActionResult(message=f"{len(sessions)} session(s)", data={"sessions": [_dump(s) for s in sessions]})
+        sessions: list[SessionSummary] = await ctx.loop.list_sessions(
+            limit=LIST_PAGE_SESSIONS + 1, offset=(p.page - 1) * LIST_PAGE_SESSIONS)
+        page = sessions[:LIST_PAGE_SESSIONS]
+        view = (sessions_view(page, p.page, more=len(sessions) > LIST_PAGE_SESSIONS) if p.detail == "compact"
+                else {"page": p.page, "sessions": [_dump(s) for s in page]})
+        return ActionResult(message=f"{len(view['sessions'])} session(s) on page {p.page}", data=view)
     if p.step == "propose":
         _require(p, "prompt", "path")
         paths = [p.path] if isinstance(p.path, str) else list(p.path or [])
@@ -202,26 +225,33 @@ async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
             message += "; failed: " + "; ".join(f"{b.block.path}: {b.error}" for b in failed)
         if len(failed) == len(state.blocks):  # nothing was proposed: a failure, of the first block's kind
             raise ActionError(message, kind=failed[0].error_kind)
-        return ActionResult(message=message, data=_dump(state))
+        return ActionResult(message=message, data=session_view(state) if p.detail == "compact" else _dump(state))
     _require(p, "session_id")
     if p.step == "audit":
         audit: Audit = await ctx.loop.audit(p.session_id or "", p.block_id)
         count = len(errors_of(audit.diagnostics))
         return ActionResult(message=f"{audit.block.path}: iteration {audit.block.current_iteration}, "
-                                    f"{count} error(s)", data=_dump(audit))
+                                    f"{count} error(s)",
+                            data=audit_view(audit) if p.detail == "compact" else _dump(audit))
     if p.step == "refine":
         _require(p, "feedback")
         state = await ctx.loop.refine(p.session_id or "", p.block_id, p.feedback or "")
-        return ActionResult(message=f"{state.block.path}: iteration {state.block.current_iteration}", data=_dump(state))
+        return ActionResult(message=f"{state.block.path}: iteration {state.block.current_iteration}",
+                            data={"session_id": state.block.session_id, **block_view(state)} if p.detail == "compact"
+                            else _dump(state))
     outcomes: list[CommitOutcome] = await ctx.loop.commit(p.session_id or "", p.block_id, finalize=p.finalize)
     return ActionResult(message="; ".join(o.message for o in outcomes),
-                        data={"commits": [_dump(o) for o in outcomes]})
+                        data=commits_view(outcomes) if p.detail == "compact" else {"commits": [_dump(o) for o in outcomes]})
 
 
 def _reader(kind: readers.DigestKind) -> Callable[[ActionContext, ReadParams], Awaitable[ActionResult]]:
     async def run(ctx: ActionContext, p: ReadParams) -> ActionResult:
         digest = await readers.read_digest(ctx.store, p.path, kind=kind, refresh=p.refresh)
-        return ActionResult(message=f"{digest.path}: {digest.headline}", data=_dump(digest))
+        if p.summarize and not digest.summary:
+            from brainloop_tui.core.readers.summary import summarize  # with the LLM client: on first use
+
+            digest = await summarize(ctx.store, digest.path, await ctx.loop.provider())
+        return ActionResult(message=f"{digest.path}: {digest.headline}", data=digest_view(digest, p.detail))
 
     return run
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from brainloop_tui.core.db import Store, now
 from brainloop_tui.core.errors import BrainloopError
-from brainloop_tui.core.readers.render import MIN_SECTION_TOKENS, token_budget
+from brainloop_tui.core.readers.render import EXPLORE_MAX_TOKENS, MIN_SECTION_TOKENS, token_budget
 from brainloop_tui.core.readers import READER_VERSION, Digest, DigestKind, ReaderError, build_digest, detect_kind
 from brainloop_tui.core.readers.cache import CACHE_TTL_S, cache_key, cached_digest, file_signature, remember_digest
 from brainloop_tui.core.readers.render import human_size, one_line, token_estimate
@@ -38,7 +38,6 @@ from brainloop_tui.core.workspace import PathError, relative_name, resolve_in_wo
 # Bump when the map's shape or rendering changes: it is part of the map's cache key.
 EXPLORE_VERSION = "1"
 EXPLORE_MAX_FILES = 500
-EXPLORE_MAX_TOKENS = 4_000
 SYMBOLS_PER_LINE = 3
 SYMBOLS_PER_ENTRY = 10
 LINE_MAX_CHARS = 160

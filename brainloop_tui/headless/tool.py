@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from brainloop_tui.core.actions import ACTION_NAMES, ACTIONS, ActionError, Actio
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.errors import BrainloopError
 from brainloop_tui.core.runtime import ShuttingDown, Worker
+from brainloop_tui.core.views import error_view
 from brainloop_tui.core.workbench import Workbench
 from brainloop_tui.headless.progress import CallProgress, SendProgress
 
@@ -33,7 +35,17 @@ T = TypeVar("T")
 
 
 def tool_description() -> str:
-    lines = [f"{action.signature}: {action.summary}" for action in ACTIONS.values()]
+    """One line per action; actions that take the same params (the four readers) share one line."""
+    lines: list[str] = []
+    for action in ACTIONS.values():
+        same = [other for other in ACTIONS.values() if other.params is action.params]
+        if len(same) == 1 or not action.params.model_fields:
+            lines.append(f"{action.signature}: {action.summary}")
+        elif action is same[0]:
+            names = "|".join(other.name for other in same)
+            shared = os.path.commonprefix([other.summary for other in same])
+            rest = "; ".join(other.summary.removeprefix(shared) for other in same)
+            lines.append(f"{names} {action.signature.partition(' ')[2]}: {shared}{rest}")
     return ("Brainloop: generate code under review, and compact digests of project files. "
             "Call with an action and its params (? = optional):\n" + "\n".join(lines))
 
@@ -77,9 +89,13 @@ def success(result: ActionResult) -> types.CallToolResult:
 
 
 def failure(message: str, kind: str) -> types.CallToolResult:
-    """A tool error: the message a person (or a model) acts on, and the kind of error beside it."""
-    return types.CallToolResult(content=[types.TextContent(type="text", text=message)],
-                                structured_content={"error": kind, "message": message}, is_error=True)
+    """A tool error: the message a person (or a model) acts on, and the kind of error beside it; a
+    message too long for a model is cut there, and logged whole."""
+    shown, view = error_view(message, kind)
+    if shown != message:
+        log.info("%s (whole message of a cut error): %s", kind, message)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=shown)],
+                                structured_content=view, is_error=True)
 
 
 async def _cancel_once(work: Coroutine[Any, Any, T], worker: Worker) -> T:

@@ -58,7 +58,7 @@ async def test_secret_named_tables_and_columns_are_redacted_in_samples(
             "CREATE TABLE users (name TEXT, api_token TEXT);"
             "INSERT INTO users VALUES ('ann', 'plain-looking-value');")
     async with mcp_client(server_parameters(project, loopback_llm), tmp_path / "err.log") as client:
-        result = await call(client, "read_sqlite", {"path": "app.db"})
+        result = await call(client, "read_sqlite", {"path": "app.db", "detail": "full"})
         shown = str(result.structured_content) + str(result.content)
         for secret in (KEY, "ab" * 20, "correct horse", "plain-looking-value"):
             assert secret not in shown
@@ -107,7 +107,7 @@ async def test_a_workspace_with_odd_characters_in_its_path_works(
         applied = ok(await call(client, "generate_sql", {"prompt": "a notes table", "target_db": "shop.db",
                                                          "apply": True}))
         assert applied["applied"] is True and Path(applied["backup"]).is_relative_to(workspace / ".brainloop")
-        tables = {t["name"] for t in ok(await call(client, "read_sqlite", {"path": "shop.db"}))["structure"]["tables"]}
+        tables = {t["name"] for t in ok(await call(client, "read_sqlite", {"path": "shop.db", "detail": "full"}))["structure"]["tables"]}
         assert tables == {"items", "notes"}
     assert sorted(p.name for p in (tmp_path / "parent").iterdir()) == [name]  # nothing opened beside it
     doctor = subprocess.run([sys.executable, "-m", "brainloop_tui", "doctor", "-w", str(workspace)],
@@ -138,7 +138,7 @@ async def test_a_secret_default_argument_is_redacted_from_the_code_digest(
         'def connect(host: str = "db.local", password: str = "hunter2-very-secret", *, api_key="k-123456") -> None:\n'
         '    """Connect."""\n', encoding="utf-8")
     async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
-        digest = ok(await call(client, "read_code", {"path": "db.py"}))
+        digest = ok(await call(client, "read_code", {"path": "db.py", "detail": "full"}))
     (function,) = digest["structure"]["functions"]
     assert function["signature"] == ("def connect(host: str='db.local', password: str='[redacted]', *, "
                                      "api_key='[redacted]') -> None")

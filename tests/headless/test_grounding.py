@@ -68,7 +68,7 @@ async def test_propose_sends_the_go_conventions_and_keeps_them_current(
     loopback_llm.default = Answer("```go\npackage store\n\nfunc count() int { return 1 }\n```")
     async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
         first = ok(await call(client, "loop", {"step": "propose", "prompt": "a Counter of items",
-                                               "path": "internal/store/counter.go"}))
+                                               "path": "internal/store/counter.go", "detail": "full"}))
         sent = sent_prompt(loopback_llm)
         assert "## Conventions of this project" in sent
         assert "Log with zap (go.uber.org/zap)" in sent
@@ -109,7 +109,7 @@ async def test_a_python_target_gets_its_imports_importers_and_tests(
                                   "    \"\"\"Total.\"\"\"\n    return sum(load_money(3))\n```")
     async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "err.log") as client:
         state = ok(await call(client, "loop", {"step": "propose", "prompt": "count three rows",
-                                               "path": "shop/cart.py"}))
+                                               "path": "shop/cart.py", "detail": "full"}))
         sent = sent_prompt(loopback_llm)
         assert "Name functions, arguments and variables in snake_case." in sent
         assert "Annotate every parameter and every return type." in sent
@@ -120,7 +120,7 @@ async def test_a_python_target_gets_its_imports_importers_and_tests(
         assert reasons["shop/api.py"] == "imports the target"
         assert sent.index("shop/money.py (imported by the target)") < sent.index("shop/rows.py (same package)")
 
-        audit = ok(await call(client, "loop", {"step": "audit", "session_id": state["session"]["id"]}))
+        audit = ok(await call(client, "loop", {"step": "audit", "session_id": state["session"]["id"], "detail": "full"}))
         assert audit["iterations"][0]["grounding"]["checks"] == ["python", "pyflakes"]
 
 
@@ -181,7 +181,7 @@ async def test_a_python_target_is_shown_a_function_of_the_project_and_gets_the_i
         (added,) = [d for d in written["diagnostics"] if d["source"] == "imports"]
         assert added["severity"] == "info" and added["line"] == 3 and "from shop.errors import ParseError" in added["message"]
 
-        audit = ok(await call(client, "loop", {"step": "audit", "session_id": written["session_id"]}))
+        audit = ok(await call(client, "loop", {"step": "audit", "session_id": written["session_id"], "detail": "full"}))
         assert audit["iterations"][0]["grounding"]["exemplar"] == "shop/pricing.py: parse_price"
 
 

@@ -33,7 +33,7 @@ async def test_an_iteration_left_streaming_by_a_killed_server_is_ended_when_the_
     loopback_llm.enqueue(Answer(f"```python\n{FIRST}```"))
     params = server_parameters(workspace, loopback_llm)
     async with mcp_client(params, tmp_path / "err.log") as client:
-        session = ok(await call(client, "loop", {"step": "propose", "prompt": "add", "path": "calc.py"}))["session"]["id"]
+        session = ok(await call(client, "loop", {"step": "propose", "prompt": "add", "path": "calc.py"}))["session_id"]
     loopback_llm.enqueue(Answer("```python\nnever finished\n```", first_byte_delay=600))
     with contextlib.suppress(Exception, BaseExceptionGroup):  # the client of a killed server fails: expected
         async with mcp_client(params, tmp_path / "err.log") as doomed:
@@ -48,11 +48,11 @@ async def test_an_iteration_left_streaming_by_a_killed_server_is_ended_when_the_
 
     async with mcp_client(params, tmp_path / "err.log") as client:
         audit = ok(await call(client, "loop", {"step": "audit", "session_id": session}))
-        assert audit["block"]["status"] == "proposed" and audit["block"]["current_iteration"] == 1
-        assert [(i["number"], i["status"]) for i in audit["iterations"]] == [(1, "done"), (2, "failed")]
-        assert audit["iterations"][1]["error"].startswith("interrupted: the worker generating it (mcp-")
+        assert audit["status"] == "proposed" and audit["iteration"] == 1
+        assert audit["history"][0] == "1 propose done, 0 errors"
+        assert audit["history"][1].startswith("2 refine failed: interrupted: the worker generating it (mcp-")
         assert audit["code"] == FIRST
         # the block is usable again: a refine runs and finishes
         loopback_llm.enqueue(Answer(f"```python\n{FIRST.replace('add', 'plus')}```"))
         refined = ok(await call(client, "loop", {"step": "refine", "session_id": session, "feedback": "name it plus"}))
-        assert refined["block"]["current_iteration"] == 3
+        assert refined["iteration"] == 3

@@ -44,14 +44,14 @@ async def test_a_written_then_abandoned_wal_is_read_whole_and_left_untouched(wor
     try:
         async with mcp_client(server_parameters(workspace), tmp_path / "server.err") as client:
             commit(writer, "opened")
-            live = ok(await call(client, "read_sqlite", {"path": "events.db"}))
+            live = ok(await call(client, "read_sqlite", {"path": "events.db", "detail": "full"}))
             assert live["structure"]["tables"][0]["row_count"] == 1
 
             commit(writer, "paid")
             os.kill(writer.pid, signal.SIGKILL)
             writer.wait()
             before = hashes(path)
-            abandoned = ok(await call(client, "read_sqlite", {"path": "events.db"}))
+            abandoned = ok(await call(client, "read_sqlite", {"path": "events.db", "detail": "full"}))
             assert hashes(path) == before
             (events,) = abandoned["structure"]["tables"]
             assert events["row_count"] == 2

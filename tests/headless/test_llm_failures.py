@@ -27,5 +27,5 @@ async def test_llm_failures_keep_their_kind_and_a_propose_with_nothing_proposed_
 
         loopback_llm.enqueue(DENIED, Answer("```python\nX = 1\n```"))
         half = ok(await call(client, "loop", {"step": "propose", "prompt": "two files", "path": ["d.py", "e.py"]}))
-        assert sorted(b["error_kind"] or "" for b in half["blocks"]) == ["", "AuthenticationError"]
+        assert sorted(b.get("error_kind", "") for b in half["blocks"]) == ["", "AuthenticationError"]
     assert not (workspace / "a.py").exists()

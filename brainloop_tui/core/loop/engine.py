@@ -159,13 +159,13 @@ class Loop:
                                      error_kind=failure.kind if failure else None))
         return SessionState(session=session, blocks=blocks)
 
-    async def list_sessions(self, limit: int = 50, status: str | None = None) -> list[SessionSummary]:
+    async def list_sessions(self, limit: int = 50, status: str | None = None, offset: int = 0) -> list[SessionSummary]:
         rows = await self.store.lifecycle.fetchall(
             "SELECT s.id, s.title, s.status, s.origin, s.created_at, s.updated_at,"
             " (SELECT count(*) FROM blocks b WHERE b.session_id = s.id) AS blocks,"
             " (SELECT count(*) FROM iterations i JOIN blocks b ON b.id = i.block_id WHERE b.session_id = s.id)"
-            " AS iterations FROM sessions s WHERE (? IS NULL OR s.status = ?) ORDER BY s.updated_at DESC LIMIT ?",
-            (status, status, limit),
+            " AS iterations FROM sessions s WHERE (? IS NULL OR s.status = ?) ORDER BY s.updated_at DESC LIMIT ? OFFSET ?",
+            (status, status, limit, offset),
         )
         return [SessionSummary.model_validate(dict(row)) for row in rows]
 

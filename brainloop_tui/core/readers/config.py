@@ -269,6 +269,7 @@ def read_config(text: str, rel_path: str, redactor: Redactor) -> ReaderOutput:
         documents=len(parsed.documents),
         parse_error=parsed.error,
         tree=tree,
+        tree_omitted=root.children_omitted if root is not None and tree is root.children else 0,
         key_count=walker.key_count,
         critical=walker.critical,
         env_references=env_references(text),
@@ -318,4 +319,6 @@ def render(structure: ConfigStructure) -> str:
         budget.add(f"secret ({finding.reason}) at {finding.location}: redacted, sha256 {finding.fingerprint}")
     for node in structure.tree:
         _render_node(budget, node, 0)
+    if structure.tree_omitted:
+        budget.add(f"… {plural(structure.tree_omitted, 'more top-level entry', 'more top-level entries')} not listed")
     return budget.render()

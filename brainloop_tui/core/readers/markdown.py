@@ -219,6 +219,10 @@ def render(structure: MarkdownStructure) -> str:
     targets = sorted({link.target for link in structure.links if link.kind != "anchor"})
     if targets:
         budget.add("links: " + one_line(", ".join(targets[:20]), 600))
+    listed = 0
     for section in _walk(structure.sections):
+        listed += 1
         budget.add(f"{'  ' * (section.level - 1)}{'#' * section.level} {one_line(section.title, 120)} (L{section.line})")
+    if structure.section_count > listed:
+        budget.add(f"… {plural(structure.section_count - listed, 'more section')} not listed")
     return budget.render()

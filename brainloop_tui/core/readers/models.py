@@ -18,7 +18,7 @@ DigestKind = Literal["sqlite", "markdown", "code", "config"]
 DIGEST_KINDS: tuple[DigestKind, ...] = ("sqlite", "markdown", "code", "config")
 
 # Bump whenever any reader's output changes: it is part of every cache key and of output.db digests.
-READER_VERSION = "2"  # 2: secret-named default arguments redacted from Python signatures
+READER_VERSION = "3"  # 3: sections and top-level keys left out of the structure are counted in the text
 
 # Text files larger than this are digested from their head only (`truncated=True`).
 MAX_FILE_BYTES = 1_000_000

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 # About 2,000 tokens: a digest is a summary of a file, never a copy of it.
 TEXT_MAX_CHARS = 8_000
+# explore's map of a folder, unless the caller gives another size
+EXPLORE_MAX_TOKENS = 4_000
 _OMISSION_RESERVE = 40
 CHARS_PER_TOKEN = 4  # the usual rule of thumb for English and code; every token estimate uses it
 # Below this a prompt section cannot say anything useful: callers refuse smaller budgets.
@@ -29,6 +32,15 @@ def token_estimate(text: str) -> int:
 def token_budget(max_tokens: int) -> TextBudget:
     """Lines whose rendering, closing omission line included, stays within `max_tokens`."""
     return TextBudget(max_tokens * CHARS_PER_TOKEN)
+
+
+_OMISSION_LINE = re.compile(r"\n… ([\d,]+) more lines? omitted$")
+
+
+def omitted_lines(text: str) -> int:
+    """How many lines a `TextBudget` left out of `text` (its closing line says so), 0 when none."""
+    found = _OMISSION_LINE.search(text)
+    return int(found.group(1).replace(",", "")) if found else 0
 
 
 class TextBudget:

@@ -224,6 +224,7 @@ class ConfigStructure(BaseModel):
     documents: int  # YAML may hold several; every other format one (0 when it does not parse)
     parse_error: str | None  # with line and column when the parser gives them
     tree: list[ConfigNode]  # depth- and breadth-limited
+    tree_omitted: int = 0  # top-level entries not in `tree` (breadth limit)
     key_count: int  # every key at any depth
     critical: list[ConfigSetting]
     env_references: list[EnvReference]
