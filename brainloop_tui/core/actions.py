@@ -13,7 +13,7 @@ from brainloop_tui.core import readers  # imported when an action first reads (b
 from brainloop_tui.core.config import Settings
 from brainloop_tui.core.db import Store
 from brainloop_tui.core.errors import BrainloopError
-from brainloop_tui.core.loop.engine import Loop
+from brainloop_tui.core.loop.engine import Detach, Loop
 from brainloop_tui.core.loop.models import Audit, CommitOutcome, SessionState, SessionSummary
 from brainloop_tui.core.loop.validators import errors_of
 from brainloop_tui.core.readers.render import EXPLORE_MAX_TOKENS, MIN_SECTION_TOKENS
@@ -87,6 +87,7 @@ class LoopParams(Params):
     feedback: LongText | None = Field(None, description="refine: what to change")
     finalize: bool = Field(False, description="commit: one last low-temperature pass first")
     page: int = Field(1, ge=1, description="list: page of sessions, newest first")
+    wait: bool = Field(True, description="propose, refine: false answers at once; audit then reports progress")
     detail: Detail = Field("compact", description='"full": every iteration with its prompt and grounding')
 
 
@@ -118,6 +119,7 @@ class ActionContext:
     settings: Settings
     loop: Loop
     started_at: float | None = None
+    detach: Detach | None = None  # where `wait: false` generations run (the runtime's tracked work)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,17 @@ async def run_explore(ctx: ActionContext, p: ExploreParams) -> ActionResult:
                         data=explore_view(result, p.detail))
 
 
+def _detach(ctx: ActionContext, p: LoopParams) -> Detach | None:
+    if p.wait:
+        return None
+    if ctx.detach is None:
+        raise ActionError("wait: false needs a running Brainloop worker to generate in; this one has none")
+    return ctx.detach
+
+
+GENERATING = 'generating: loop {step: "audit", session_id} reports its progress, then its result'
+
+
 def _require(p: LoopParams, *names: str) -> None:
     missing = [name for name in names if not getattr(p, name)]
     if missing:
@@ -218,7 +231,11 @@ async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
     if p.step == "propose":
         _require(p, "prompt", "path")
         paths = [p.path] if isinstance(p.path, str) else list(p.path or [])
-        state = await ctx.loop.propose(p.prompt or "", paths, language=p.language)
+        state = await ctx.loop.propose(p.prompt or "", paths, language=p.language, detach=_detach(ctx, p))
+        if not p.wait:
+            return ActionResult(message=f"session {state.session.id}: {GENERATING}", data={
+                "session_id": state.session.id, "status": "generating", "next": GENERATING,
+                "blocks": [{"block_id": b.block.id, "path": b.block.path} for b in state.blocks]})
         failed = [b for b in state.blocks if b.error]
         message = f"session {state.session.id}: {len(state.blocks) - len(failed)} of {len(state.blocks)} block(s) proposed"
         if failed:
@@ -235,7 +252,11 @@ async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
                             data=audit_view(audit) if p.detail == "compact" else _dump(audit))
     if p.step == "refine":
         _require(p, "feedback")
-        state = await ctx.loop.refine(p.session_id or "", p.block_id, p.feedback or "")
+        state = await ctx.loop.refine(p.session_id or "", p.block_id, p.feedback or "", detach=_detach(ctx, p))
+        if not p.wait:
+            return ActionResult(message=f"{state.block.path}: {GENERATING}", data={
+                "session_id": state.block.session_id, "block_id": state.block.id, "path": state.block.path,
+                "status": "generating", "next": GENERATING})
         return ActionResult(message=f"{state.block.path}: iteration {state.block.current_iteration}",
                             data={"session_id": state.block.session_id, **block_view(state)} if p.detail == "compact"
                             else _dump(state))
@@ -279,7 +300,7 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (
     Action("generate_sql", GenerateSqlParams, "write SQL from a prompt; validate it, and apply it when asked",
            run_generate_sql),
     Action("explore", ExploreParams, "map a folder: tree, one line per file, top symbols", run_explore),
-    Action("loop", LoopParams, "the reviewed loop: propose, audit, refine, commit, list sessions", run_loop),
+    Action("loop", LoopParams, "the reviewed loop, one step per call", run_loop),
     Action("read_sqlite", ReadParams, "digest of a SQLite database: tables, indexes, counts, advice",
            _reader("sqlite")),
     Action("read_markdown", ReadParams, "digest of a Markdown file: sections, code blocks, links", _reader("markdown")),

@@ -155,6 +155,8 @@ def audit_view(audit: Audit) -> dict[str, Any]:
     else:
         view["new_file"] = True
     view["diagnostics"] = diagnostics_view(audit.diagnostics)
+    if audit.progress is not None:
+        view["progress"] = audit.progress.model_dump(exclude_none=True)
     if current is not None:
         if current.grounding.recorded:
             view["grounding"] = one_line(current.grounding.summary(), 300)

@@ -40,7 +40,8 @@ class Workbench:
         await loop.end_interrupted(await live_workers(store, settings))
         worker.on_shutdown(loop.conventions.close)
         return cls(store, settings, events, loop, worker,
-                   ActionContext(store=store, settings=settings, loop=loop, started_at=worker.started_at))
+                   ActionContext(store=store, settings=settings, loop=loop, started_at=worker.started_at,
+                                 detach=lambda work: worker.submit(work, name="detached generation")))
 
     def start_background(self) -> None:
         """What runs beside the face once it is up: the extraction of the workspace's conventions (a face

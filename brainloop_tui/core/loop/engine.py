@@ -11,9 +11,10 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # The readers, the pattern extractors and the sources are used through their packages, so that they
 # are imported at the first generation, not when a face starts (see brainloop_tui.core.lazy).
@@ -29,8 +30,8 @@ from brainloop_tui.core.loop.diffs import unified_diff
 from brainloop_tui.core.loop.exemplar import python_exemplar
 from brainloop_tui.core.loop.grounding import Grounding
 from brainloop_tui.core.loop.models import (
-    Audit, Block, BlockKind, BlockState, Candidate, CommitOutcome, Iteration, Origin, Phase, Session, SessionState,
-    SessionSummary, UndoOutcome,
+    Audit, Block, BlockKind, BlockState, Candidate, CommitOutcome, Iteration, Origin, Phase, Progress, Session,
+    SessionState, SessionSummary, UndoOutcome,
 )
 from brainloop_tui.core.loop.prompts import FINAL_REVIEW, PromptContext, propose_messages, refine_messages
 from brainloop_tui.core.loop.repair import repair
@@ -45,6 +46,8 @@ from brainloop_tui.core.workspace import relative_name, resolve_in_workspace
 log = logging.getLogger(__name__)
 
 ProviderFactory = Callable[[], Awaitable[Provider]]
+# Runs a generation apart from the call that asked for it (`wait: false`), as the runtime's tracked work.
+Detach = Callable[[Coroutine[Any, Any, Any]], object]
 # Candidates of one proposal get temperatures spread around the phase's: the first at it, then below and above.
 CANDIDATE_TEMPERATURE_STEP = 0.2
 CANDIDATES_BY_PROVIDER = {"local": 1}  # the embedded model generates one answer at a time: more cost time
@@ -105,6 +108,7 @@ class Loop:
         self._provider: Provider | None = None
         self._parallel = asyncio.Semaphore(settings.parallel_blocks)
         self.conventions = Conventions(store, wait_s=settings.conventions_wait)
+        self._streamed: dict[str, int] = {}  # block id -> tokens received so far, while this loop generates it
 
     @property
     def workspace(self) -> Path:
@@ -173,8 +177,9 @@ class Loop:
 
     async def propose(self, prompt: str, paths: Sequence[str], *, language: str | None = None,
                       context: Sequence[str] = (), kind: BlockKind = "file",
-                      target_db: str | None = None) -> SessionState:
+                      target_db: str | None = None, detach: Detach | None = None) -> SessionState:
         """Create a session with one block per path and generate iteration 1 of each (in parallel).
+        With `detach`, the generation runs there and the session is returned as soon as it exists.
 
         A `sql` block's path names the script; its `target_db` (a database inside the workspace, which
         may not exist yet) is what the script is validated against and applied to."""
@@ -216,6 +221,13 @@ class Loop:
                                                             "blocks": len(blocks)})
         await self._record_session_counts()
         self._emit("session", session_id, status="active")
+        if detach is not None:
+            detach(self._detached(self._generate_blocks(blocks), session_id))
+            return await self.state(session_id)
+        return await self.state(session_id, await self._generate_blocks(blocks))
+
+    async def _generate_blocks(self, blocks: Sequence[Block]) -> dict[str, LLMError]:
+        """Iteration 1 of each block, in parallel: the LLM errors by block (each recorded on its iteration)."""
         errors: dict[str, LLMError] = {}
 
         async def generate(block: Block) -> None:
@@ -232,7 +244,17 @@ class Loop:
                     group.create_task(generate(block))
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None
-        return await self.state(session_id, errors)
+        return errors
+
+    async def _detached(self, work: Coroutine[Any, Any, Any], session_id: str) -> None:
+        """A generation nobody awaits: its outcome is in lifecycle.db (the audit shows it); a failure that
+        is not recorded there goes to the log."""
+        try:
+            await work
+        except LLMError:
+            pass  # recorded on its iteration
+        except Exception:
+            log.exception("session %s: the generation running apart from its call failed", session_id)
 
     async def end_interrupted(self, live_workers: set[str]) -> int:
         """End the iterations left streaming by workers that are gone (killed, crashed) as failed, and put
@@ -273,14 +295,20 @@ class Loop:
             after_label=f"iteration {current.number}") if previous and current else ""
         diff_disk = await asyncio.to_thread(unified_diff, disk or "", code or "", block.path,
                                             after_label=f"iteration {current.number}") if current else ""
+        streaming = [i for i in iterations if i.status == "streaming"]
+        progress = Progress(iteration=streaming[-1].number, phase=streaming[-1].phase,
+                            elapsed_s=round(now() - streaming[-1].created_at, 1),
+                            tokens=self._streamed.get(block.id)) if streaming else None
         return Audit(session_id=session_id, block=block, code=code, iterations=iterations,
                      diagnostics=current.diagnostics if current else [], diff_previous=diff_previous,
-                     diff_disk=diff_disk, disk_exists=disk is not None)
+                     diff_disk=diff_disk, disk_exists=disk is not None, progress=progress)
 
     # -- refine ------------------------------------------------------------------------------------
 
-    async def refine(self, session_id: str, block_id: str | None, feedback: str) -> BlockState:
-        """A new iteration from the current one and the feedback."""
+    async def refine(self, session_id: str, block_id: str | None, feedback: str, *,
+                     detach: Detach | None = None) -> BlockState:
+        """A new iteration from the current one and the feedback. With `detach`, the generation runs
+        there and the block is returned once the refine is accepted."""
         if not feedback or not feedback.strip():
             raise LoopError("the feedback is empty: say what to change")
         if "\x00" in feedback:
@@ -289,7 +317,10 @@ class Loop:
         self._check_open(block, "refine")
         if block.current_iteration == 0:
             raise LoopError(f"block {block.id} has no iteration to refine yet")
-        await self._generate_with_auto_refine(block, "refine", feedback)
+        if detach is not None:
+            detach(self._detached(self._generate_with_auto_refine(block, "refine", feedback), session_id))
+        else:
+            await self._generate_with_auto_refine(block, "refine", feedback)
         return BlockState(block=await self.block(session_id, block.id), iterations=await self.iterations(block.id))
 
     # -- commit ------------------------------------------------------------------------------------
@@ -473,6 +504,7 @@ class Loop:
         iteration_id, number = await self._start_iteration(block, phase, temperature, request, feedback, origin,
                                                            grounded)
         self._emit("iteration", block.session_id, block.id, number, status="streaming")
+        self._streamed[block.id] = 0
         try:
             provider = await self.provider()
             answers = await self._answers(block, number, request, self._candidate_count(phase, provider), provider,
@@ -487,6 +519,8 @@ class Loop:
                                                   "cancelled" if cancelled else str(exc) or repr(exc)))
             self._emit("iteration", block.session_id, block.id, number, status="cancelled" if cancelled else "failed")
             raise
+        finally:
+            self._streamed.pop(block.id, None)
         chosen, *others = answers
         completion, code, checked = chosen.completion, chosen.code, chosen.review
         grounded.checks = checked.checks
@@ -523,6 +557,7 @@ class Loop:
             def on_delta(delta) -> None:
                 nonlocal received
                 received += 1
+                self._streamed[block.id] = received
                 self.events.emit(LoopEvent(kind="delta", session_id=block.session_id, block_id=block.id,
                                            iteration=number, text=delta.content, reasoning=delta.reasoning,
                                            completion_tokens=received))

@@ -113,6 +113,15 @@ class SessionSummary(BaseModel):
     updated_at: float
 
 
+class Progress(BaseModel):
+    """A generation under way on a block, as its audit reports it."""
+
+    iteration: int
+    phase: Phase
+    elapsed_s: float
+    tokens: int | None = None  # received so far; None when another process generates it
+
+
 class Audit(BaseModel):
     """Everything a reviewer needs to judge a block's current iteration."""
 
@@ -124,6 +133,7 @@ class Audit(BaseModel):
     diff_previous: str  # previous done iteration -> current
     diff_disk: str  # file on disk -> current
     disk_exists: bool
+    progress: Progress | None = None  # while an iteration is streaming
 
 
 class CommitOutcome(BaseModel):
