@@ -23,7 +23,7 @@ def tokens(data: Any) -> int:
 
 def make_huge_inputs(workspace: Path) -> None:
     write(workspace, "big/functions.py", "".join(
-        f"def function_{i}(value: int, other: str = 'x') -> int:\n    return value + {i}\n\n\n" for i in range(20_000)))
+        f"def function_{i}(value: int, other: str = 'x') -> int:\n    return value + {i}\n\n\n" for i in range(100_000)))
     write(workspace, "big/sections.md", "".join(f"## Section {i}\n\nSome text with a [link](#section-{i}).\n\n"
                                                 for i in range(10_000)))
     write(workspace, "big/keys.yaml", "".join(f"key_{i}: \"value with \\\"quotes\\\" {i}\"\n" for i in range(2_000)))

@@ -11,7 +11,7 @@ from typing import Any
 
 import anyio
 from loopback_llm import Answer, LoopbackLLM
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 from .mcp_helpers import call, mcp_client, ok, server_parameters
 from .raw import WAIT_S
@@ -19,6 +19,15 @@ from .raw import WAIT_S
 ADD = "```python\ndef add(a, b):\n    return a + b\n```"
 TYPED_ADD = "```python\ndef add(a: int, b: int) -> int:\n    return a + b\n```"
 PROPOSE = {"step": "propose", "prompt": "an add function", "path": "calc.py", "wait": False}
+
+
+def stopping_soon(workspace: Path, llm: LoopbackLLM) -> StdioServerParameters:
+    """A server whose model never answers in time, and which cancels its work 1 s after it is told to stop."""
+    llm.enqueue(Answer(ADD, first_byte_delay=600))
+    params = server_parameters(workspace, llm)
+    assert params.env is not None
+    params.env["BRAINLOOP_SHUTDOWN_DEADLINE"] = "1"
+    return params
 
 
 async def audit_until(client: Client, session_id: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
@@ -57,11 +66,7 @@ async def test_propose_and_refine_without_waiting_report_progress_then_their_res
 
 async def test_a_generation_cut_by_the_servers_stop_ends_cancelled_and_the_next_audit_says_so(
         workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
-    loopback_llm.enqueue(Answer(ADD, first_byte_delay=600))
-    params = server_parameters(workspace, loopback_llm)
-    assert params.env is not None
-    params.env["BRAINLOOP_SHUTDOWN_DEADLINE"] = "1"
-    async with mcp_client(params, tmp_path / "err.log") as client:
+    async with mcp_client(stopping_soon(workspace, loopback_llm), tmp_path / "err.log") as client:
         session_id = ok(await call(client, "loop", PROPOSE))["session_id"]
         with anyio.fail_after(WAIT_S):
             while not loopback_llm.chat_requests():  # the model is answering
@@ -75,11 +80,7 @@ async def test_a_generation_cut_by_the_servers_stop_ends_cancelled_and_the_next_
 
 async def test_a_block_another_process_generates_is_audited_as_generating(
         workspace: Path, tmp_path: Path, loopback_llm: LoopbackLLM) -> None:
-    loopback_llm.enqueue(Answer(ADD, first_byte_delay=600))
-    generating = server_parameters(workspace, loopback_llm)
-    assert generating.env is not None
-    generating.env["BRAINLOOP_SHUTDOWN_DEADLINE"] = "1"
-    async with mcp_client(generating, tmp_path / "a.log") as first:
+    async with mcp_client(stopping_soon(workspace, loopback_llm), tmp_path / "a.log") as first:
         session_id = ok(await call(first, "loop", PROPOSE))["session_id"]
         async with mcp_client(server_parameters(workspace, loopback_llm), tmp_path / "b.log") as second:
             audit = await audit_until(second, session_id, lambda a: "progress" in a)
