@@ -19,7 +19,7 @@ CONTRACT = {
     "generate_sql": "generate_sql {prompt, target_db?, apply?=false}",
     "explore": 'explore {path?=".", max_depth?, max_files?, max_tokens?=4000, detail?="compact"}',
     "loop": 'loop {step: "propose"|"audit"|"refine"|"commit"|"list", session_id?, block_id?, prompt?, path?, '
-            'language?, feedback?, finalize?=false, page?=1, wait?=true, detail?="compact"}',
+            'language?, feedback?, finalize?=false, code?, page?=1, wait?=true, detail?="compact"}',
     "read_sqlite": 'read_sqlite {path, refresh?=false, detail?="compact", summarize?=false}',
     "read_markdown": 'read_markdown {path, refresh?=false, detail?="compact", summarize?=false}',
     "read_code": 'read_code {path, refresh?=false, detail?="compact", summarize?=false}',

@@ -113,7 +113,7 @@ def test_doctor_reports_healthy_databases(workspace: Path) -> None:
     assert result.returncode == (1 if "[FAIL]" in result.stdout else 0), result.stdout
     assert "] provider: " in result.stdout and "] embedded model: " in result.stdout
     for name in ("input", "lifecycle", "output", "metadata"):
-        version = 3 if name == "lifecycle" else 1  # sql/migrations/lifecycle/0003_iteration_worker.sql
+        version = 4 if name == "lifecycle" else 1  # sql/migrations/lifecycle/0004_hand_edits.sql
         assert f"[ok  ] {name}.db: integrity ok, journal wal, schema version {version}" in result.stdout
 
 

@@ -23,7 +23,7 @@ EXPECTED_TABLES = {
     "metadata": {"poisonpill", "telemetry_events", "secrets"},
 }
 
-LATEST_VERSION = {"lifecycle": 3}  # sql/migrations/lifecycle/0003_iteration_worker.sql
+LATEST_VERSION = {"lifecycle": 4}  # sql/migrations/lifecycle/0004_hand_edits.sql
 
 
 def connect(workspace: Path, name: str) -> sqlite3.Connection:
@@ -104,7 +104,8 @@ def copy_sql_with_migration(tmp_path: Path) -> Path:
     shutil.copytree(default_sql_dir(), sql_dir)
     migrations = sql_dir / "migrations" / "lifecycle"
     migrations.mkdir(parents=True, exist_ok=True)
-    (migrations / "0004_add_labels.sql").write_text("ALTER TABLE sessions ADD COLUMN labels TEXT NOT NULL DEFAULT '';")
+    next_version = LATEST_VERSION["lifecycle"] + 1
+    (migrations / f"{next_version:04d}_add_labels.sql").write_text("ALTER TABLE sessions ADD COLUMN labels TEXT NOT NULL DEFAULT '';")
     return sql_dir
 
 
@@ -114,14 +115,14 @@ async def test_migrations_run_forward_once(workspace: Path, tmp_path: Path) -> N
     assert prepare_workspace(workspace, sql_dir=sql_dir)["lifecycle"] == 1
     assert not any(prepare_workspace(workspace, sql_dir=sql_dir).values())
     conn = connect(workspace, "lifecycle")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION["lifecycle"] + 1
     assert "labels" in {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
     conn.close()
 
 
 async def test_a_fresh_database_gets_schema_and_migrations(workspace: Path, tmp_path: Path) -> None:
     async with await Store.open(workspace, sql_dir=copy_sql_with_migration(tmp_path)) as store:
-        assert (await store.lifecycle.fetchone("PRAGMA user_version"))[0] == 4
+        assert (await store.lifecycle.fetchone("PRAGMA user_version"))[0] == LATEST_VERSION["lifecycle"] + 1
 
 
 async def test_a_database_newer_than_the_code_is_refused_untouched(workspace: Path) -> None:

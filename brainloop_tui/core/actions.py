@@ -86,6 +86,7 @@ class LoopParams(Params):
     language: NameText | None = None
     feedback: LongText | None = Field(None, description="refine: what to change")
     finalize: bool = Field(False, description="commit: one last low-temperature pass first")
+    code: LongText | None = Field(None, description="refine: the edited file itself, recorded without calling the model")
     page: int = Field(1, ge=1, description="list: page of sessions, newest first")
     wait: bool = Field(True, description="propose, refine: false answers at once; audit then reports progress")
     detail: Detail = Field("compact", description='"full": every iteration with its prompt and grounding')
@@ -250,6 +251,11 @@ async def run_loop(ctx: ActionContext, p: LoopParams) -> ActionResult:
         return ActionResult(message=f"{audit.block.path}: iteration {audit.block.current_iteration}, "
                                     f"{count} error(s)",
                             data=audit_view(audit) if p.detail == "compact" else _dump(audit))
+    if p.step == "refine" and p.code is not None:
+        state = await ctx.loop.edit(p.session_id or "", p.block_id, p.code, p.feedback)
+        return ActionResult(message=f"{state.block.path}: iteration {state.block.current_iteration} (your edit)",
+                            data={"session_id": state.block.session_id, **block_view(state)} if p.detail == "compact"
+                            else _dump(state))
     if p.step == "refine":
         _require(p, "feedback")
         state = await ctx.loop.refine(p.session_id or "", p.block_id, p.feedback or "", detach=_detach(ctx, p))

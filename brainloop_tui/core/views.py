@@ -133,13 +133,13 @@ def session_view(state: SessionState) -> dict[str, Any]:
 
 
 def _history_line(iteration: Iteration) -> str:
-    line = f"{iteration.number} {iteration.phase} {iteration.status}"
+    line = f"{iteration.number} {f'{iteration.author} edit' if iteration.author else iteration.phase} {iteration.status}"
     if iteration.status == "done":
         line += f", {plural(len(errors_of(iteration.diagnostics)), 'error')}"
     if iteration.error:
         line += f": {one_line(iteration.error, 80)}"
     elif iteration.feedback:
-        line += f" ({iteration.feedback_origin or 'user'}: {one_line(iteration.feedback, 80)})"
+        line += f" ({iteration.author or iteration.feedback_origin or 'user'}: {one_line(iteration.feedback, 80)})"
     return line
 
 

@@ -319,3 +319,12 @@ async def test_a_commit_whose_write_fails_records_no_result(loop: Loop, loopback
     # the pre-image is recorded before the rename, and taken back when the write fails
     assert (await loop.store.output.fetchone("SELECT count(*) FROM results"))[0] == 0
     assert (await loop.audit(session)).block.status == "proposed"
+
+
+async def test_an_edit_that_is_not_unicode_text_is_refused(loop: Loop, loopback_llm: LoopbackLLM) -> None:
+    """Text read with `surrogateescape` (a file that is not UTF-8) holds lone surrogates: no file can."""
+    loopback_llm.enqueue(Answer("```python\nx = 1\n```"))
+    state = await loop.propose("x", ["x.py"])
+    with pytest.raises(LoopError, match="lone surrogate"):
+        await loop.edit(state.session.id, None, b"x = '\xff'\n".decode("utf-8", "surrogateescape"))
+    assert [i.number for i in await loop.iterations(state.blocks[0].block.id)] == [1]

@@ -455,15 +455,19 @@ async def test_copy_export_and_editor(make_app, loopback_llm, workspace: Path, m
         session_id = main.session_id
         exported = (workspace / ".brainloop" / "exports" / f"{session_id}.md").read_text()
         assert exported.startswith("# the answer") and "### Iteration 1 · propose · done" in exported
-        # Not committed yet: the editor gets a copy, and says so.
+        # Not committed yet: the editor gets a copy of the iteration, saved back as the next one.
         await press(pilot, "e")
         await settle(pilot)
-        assert any("edited a copy" in n for n in notices(app))
+        assert any("Your edit of answer.py is iteration 2" in n for n in notices(app))
+        assert shown_code(main).endswith("# edited\n")
+        assert len(loopback_llm.chat_requests()) == 1  # no model was called for it
         assert not (workspace / "answer.py").exists()
         await commit_confirmed(pilot, workspace / "answer.py")
+        assert (workspace / "answer.py").read_text().endswith("# edited\n")
+        # Committed: the file itself.
         await press(pilot, "e")
         await settle(pilot)
-        assert (workspace / "answer.py").read_text().endswith("# edited\n")
+        assert (workspace / "answer.py").read_text().endswith("# edited\n# edited\n")
 
 
 async def test_audit_shows_the_diff_against_disk(make_app, loopback_llm, workspace: Path) -> None:

@@ -46,6 +46,7 @@ from brainloop_tui.core.workspace import relative_name, resolve_in_workspace
 log = logging.getLogger(__name__)
 
 ProviderFactory = Callable[[], Awaitable[Provider]]
+
 # Runs a generation apart from the call that asked for it (`wait: false`), as the runtime's tracked work.
 Detach = Callable[[Coroutine[Any, Any, Any]], object]
 # Candidates of one proposal get temperatures spread around the phase's: the first at it, then below and above.
@@ -70,6 +71,13 @@ class _Answer:
     code: str
     review: Review
     temperature: float
+
+
+async def _next_number(conn: Any, block_id: str) -> int:
+    """The block's next iteration number, taken inside the caller's write transaction: two processes
+    never get the same one."""
+    cursor = await conn.execute("SELECT coalesce(max(number), 0) + 1 FROM iterations WHERE block_id = ?", (block_id,))
+    return (await cursor.fetchone())[0]
 
 
 class LoopError(BrainloopError):
@@ -321,6 +329,43 @@ class Loop:
             detach(self._detached(self._generate_with_auto_refine(block, "refine", feedback), session_id))
         else:
             await self._generate_with_auto_refine(block, "refine", feedback)
+        return BlockState(block=await self.block(session_id, block.id), iterations=await self.iterations(block.id))
+
+    async def edit(self, session_id: str, block_id: str | None, code: str, feedback: str | None = None) -> BlockState:
+        """A hand edit (a person in the workbench, an agent over MCP) recorded as a new iteration without
+        calling the model; the checks run on it as on an answer."""
+        if not code.strip():
+            raise LoopError("the code is empty: send the whole edited file")
+        if "\x00" in code:
+            raise LoopError("the code contains a NUL character: send text")
+        try:
+            encoded = code.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise LoopError(f"the code is not valid Unicode text (character {exc.start}: a lone surrogate)") from None
+        block = await self.block(session_id, block_id)
+        self._check_open(block, "refine")
+        session = await self.session(session_id)
+        patterns = (await self.conventions.current(block.language)).patterns if block.language in LANGUAGES else []
+        checked = await review(code, workspace=self.workspace, settings=self.settings, path=block.path,
+                               language=block.language, kind=block.kind, prompt=session.prompt, patterns=patterns,
+                               sql_schema=await self._target_schema(block))
+        author = "agent" if self.origin == "mcp" else "user"
+        async with self.store.lifecycle.transaction() as conn:
+            number = await _next_number(conn, block.id)
+            cursor = await conn.execute(
+                "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, code, sha256,"
+                " diagnostics, grounding, worker_id, author, created_at, finished_at)"
+                " VALUES (?, ?, 'refine', 'done', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (block.id, number, f"(edited by the {author}: no model was called)", code, files.sha256_of(encoded),
+                 json.dumps([d.model_dump() for d in checked.diagnostics]),
+                 Grounding(checks=checked.checks).model_dump_json(), self.worker_id, author, now(), now()))
+            await conn.execute(
+                "INSERT INTO block_refinements (block_id, iteration_id, feedback, origin, created_at)"
+                " VALUES (?, ?, ?, 'user', ?)", (block.id, cursor.lastrowid, feedback or f"edited by the {author}", now()))
+            await conn.execute("UPDATE blocks SET status = 'refined', current_iteration = max(current_iteration, ?),"
+                               " updated_at = ? WHERE id = ?", (number, now(), block.id))
+            await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), session_id))
+        self._emit("iteration", session_id, block.id, number, status="done")
         return BlockState(block=await self.block(session_id, block.id), iterations=await self.iterations(block.id))
 
     # -- commit ------------------------------------------------------------------------------------
@@ -600,10 +645,7 @@ class Loop:
                                feedback: str | None, origin: str, grounded: Grounding) -> tuple[int, int]:
         prompt_text = "\n\n".join(f"[{m.role}]\n{m.content}" for m in request.messages)
         async with self.store.lifecycle.transaction() as conn:
-            # The number is taken inside the write transaction: two processes never get the same one.
-            cursor = await conn.execute("SELECT coalesce(max(number), 0) + 1 FROM iterations WHERE block_id = ?",
-                                        (block.id,))
-            number = (await cursor.fetchone())[0]
+            number = await _next_number(conn, block.id)
             cursor = await conn.execute(
                 "INSERT INTO iterations (block_id, number, phase, status, temperature, prompt, grounding, worker_id,"
                 " created_at) VALUES (?, ?, ?, 'streaming', ?, ?, ?, ?, ?)",
@@ -642,10 +684,8 @@ class Loop:
         grounded.registered_tokens = token_estimate(registered) if registered.strip() else 0
         context = PromptContext(path=block.path, language=block.language, kind=block.kind,
                                 patterns=conventions.render_patterns(patterns, block.language), registered=registered)
-        if block.kind == "sql" and block.target_db:
-            database = resolve_in_workspace(self.workspace, block.target_db)
-            if database.exists():
-                context.target_schema = await asyncio.to_thread(files.database_schema, database)
+        if block.kind == "sql":
+            context.target_schema = await self._target_schema(block)
         else:
             context.target_content = await self._disk_text(block)
         # Half the budget goes to the task and the target's content; the conventions, sources, schema and
@@ -664,6 +704,13 @@ class Loop:
         return context
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    async def _target_schema(self, block: Block) -> str:
+        """The DDL of a SQL block's target database ("" when it has none yet)."""
+        if block.kind != "sql" or not block.target_db:
+            return ""
+        database = resolve_in_workspace(self.workspace, block.target_db)
+        return await asyncio.to_thread(files.database_schema, database) if database.exists() else ""
 
     def _check_open(self, block: Block, action: str) -> None:
         if block.status == "committed":

@@ -78,6 +78,7 @@ class Iteration(BaseModel):
     feedback_origin: Literal["user", "auto"] | None = None  # a person (or agent), or the validators
     grounding: Grounding = Field(default_factory=Grounding)  # what the prompt carried, and why
     candidates: list[Candidate] = Field(default_factory=list)  # the answers not chosen (propose with candidates)
+    author: Literal["user", "agent"] | None = None  # a hand edit's author; None: the model wrote it
 
     _json_columns = field_validator("diagnostics", "grounding", "candidates", mode="before")(_json_column)
 

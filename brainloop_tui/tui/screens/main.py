@@ -24,7 +24,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from brainloop_tui.core.loop.models import Block, SessionState
+from brainloop_tui.core.loop.models import Block, Iteration, SessionState
 from brainloop_tui.core.loop.validators import errors_of
 from brainloop_tui.core.preferences import PreferenceName, set_preference
 from brainloop_tui.core.workspace import PathError, resolve_in_workspace
@@ -407,18 +407,38 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if view is None:
             return
         block, shown = view.block, view.shown
-        if block.kind == "file" and view.disk is not None:
-            target, note = resolve_in_workspace(self.workspace, block.path), None
-        elif shown is not None and shown.code is not None:
-            suffix = PurePosixPath(block.path).suffix
-            with tempfile.NamedTemporaryFile("w", suffix=suffix, prefix="brainloop-", delete=False,
-                                             encoding="utf-8") as copy:
-                copy.write(shown.code)
-            target = Path(copy.name)
-            note = f"{block.path} is not on disk yet: you edited a copy of iteration {shown.number} (commit first)."
+        if block.status != "committed" and shown is not None and shown.code is not None:
+            await self._edit_copy(block, shown)
+        elif block.kind == "file" and view.disk is not None:
+            await self._run_editor(resolve_in_workspace(self.workspace, block.path))
         else:
             self.notify("Nothing to open: no file on disk and no finished iteration.", severity="warning")
             return
+        if self.session_id:
+            self.load_state(self.session_id)
+
+    async def _edit_copy(self, block: Block, shown: Iteration) -> None:
+        """An uncommitted iteration is edited in a copy; what changed there becomes the next iteration."""
+        with tempfile.NamedTemporaryFile("w", suffix=PurePosixPath(block.path).suffix, prefix="brainloop-",
+                                         delete=False, encoding="utf-8") as copy:
+            copy.write(shown.code or "")
+        target = Path(copy.name)
+        try:
+            if not await self._run_editor(target):
+                return
+            edited = await asyncio.to_thread(target.read_text, encoding="utf-8", errors="surrogateescape")
+        finally:
+            target.unlink(missing_ok=True)
+        if edited == shown.code:
+            self.notify(f"Iteration {shown.number} of {block.path} is unchanged: nothing was saved.")
+            return
+        state = await self.app.call_core("edit", self.app.wb.loop.edit(block.session_id, block.id, edited))
+        if state is not None:
+            self.notify(f"Your edit of {block.path} is iteration {state.block.current_iteration}; "
+                        "the checks ran on it.")
+
+    async def _run_editor(self, target: Path) -> bool:
+        """$VISUAL or $EDITOR on `target`, the terminal handed over while it runs; False when it cannot start."""
         command = [*shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"), str(target)]
         try:
             try:
@@ -429,11 +449,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         except OSError as exc:
             self.notify(f"Cannot run the editor {command[0]!r}: {exc.strerror or exc}. Set $EDITOR.",
                         severity="error")
-            return
-        if note:
-            self.notify(note, severity="warning")
-        if self.session_id:
-            self.load_state(self.session_id)
+            return False
+        return True
 
     def action_export(self) -> None:
         if self._current() is not None and self.session_id:
