@@ -44,6 +44,7 @@ async def test_bad_edits_are_refused_and_record_nothing(workspace: Path, tmp_pat
         session_id = ok(await call(client, "loop", {"step": "propose", "prompt": "add", "path": "calc.py"}))["session_id"]
         refine = {"step": "refine", "session_id": session_id}
         assert "empty" in refused(await call(client, "loop", {**refine, "code": "  \n"}))
+        assert "unchanged" in refused(await call(client, "loop", {**refine, "code": ADD}))
         assert "NUL" in refused(await call(client, "loop", {**refine, "code": "x = 1\x00\n"}))
         assert "code" in refused(await call(client, "loop", {**refine, "code": "x" * 1_000_001}))
         assert "no session" in refused(await call(client, "loop", {"step": "refine", "session_id": "s-nope", "code": FIXED}))

@@ -599,3 +599,16 @@ async def test_refine_dialog_is_a_text_editor(make_app, loopback_llm) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, RefineScreen), "the refine dialog")
         await press(pilot, "o", "n", "e", "enter", "t", "w", "o")
         assert app.screen.query_one(TextArea).text == "one\ntwo"
+
+
+async def test_an_editor_closed_without_a_change_records_nothing(make_app, loopback_llm, monkeypatch) -> None:
+    loopback_llm.enqueue(Answer(ONE))
+    monkeypatch.setenv("EDITOR", "true")  # exits at once, the copy untouched
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = await make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await proposed(pilot)
+        await press(pilot, "e")
+        await settle(pilot)
+        assert any("unchanged: nothing was recorded" in n for n in notices(app))
+        assert main.viewer.current.block.current_iteration == 1

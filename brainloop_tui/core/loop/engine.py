@@ -331,9 +331,11 @@ class Loop:
             await self._generate_with_auto_refine(block, "refine", feedback)
         return BlockState(block=await self.block(session_id, block.id), iterations=await self.iterations(block.id))
 
-    async def edit(self, session_id: str, block_id: str | None, code: str, feedback: str | None = None) -> BlockState:
+    async def edit(self, session_id: str, block_id: str | None, code: str, feedback: str | None = None, *,
+                   base: int | None = None) -> BlockState:
         """A hand edit (a person in the workbench, an agent over MCP) recorded as a new iteration without
-        calling the model; the checks run on it as on an answer."""
+        calling the model; the checks run on it as on an answer. An edit that left its `base` iteration
+        (the current one unless said) unchanged records nothing."""
         if not code.strip():
             raise LoopError("the code is empty: send the whole edited file")
         if "\x00" in code:
@@ -344,6 +346,10 @@ class Loop:
             raise LoopError(f"the code is not valid Unicode text (character {exc.start}: a lone surrogate)") from None
         block = await self.block(session_id, block_id)
         self._check_open(block, "refine")
+        base = block.current_iteration if base is None else base
+        started = next((i for i in await self.iterations(block.id) if i.number == base), None)
+        if started is not None and started.code == code:
+            raise LoopError(f"the code is iteration {base} of {block.path} unchanged: nothing was recorded")
         session = await self.session(session_id)
         patterns = (await self.conventions.current(block.language)).patterns if block.language in LANGUAGES else []
         checked = await review(code, workspace=self.workspace, settings=self.settings, path=block.path,

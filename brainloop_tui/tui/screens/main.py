@@ -429,10 +429,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             edited = await asyncio.to_thread(target.read_text, encoding="utf-8", errors="surrogateescape")
         finally:
             target.unlink(missing_ok=True)
-        if edited == shown.code:
-            self.notify(f"Iteration {shown.number} of {block.path} is unchanged: nothing was saved.")
-            return
-        state = await self.app.call_core("edit", self.app.wb.loop.edit(block.session_id, block.id, edited))
+        state = await self.app.call_core("edit", self.app.wb.loop.edit(block.session_id, block.id, edited,
+                                                                          base=shown.number))
         if state is not None:
             self.notify(f"Your edit of {block.path} is iteration {state.block.current_iteration}; "
                         "the checks ran on it.")
